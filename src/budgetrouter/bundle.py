@@ -1,0 +1,287 @@
+"""The only module that reads or writes a router bundle.
+
+A bundle is a folder::
+
+    manifest.json      format version, library versions, embedder, features, policy, training
+                       config, data digest, metrics, and the sha256 of every other file
+    success.txt        LightGBM text model: success rate under a budget
+    cost.txt           LightGBM text model: tokens paid under a budget
+    median.txt         LightGBM text model: median of log1p(needed tokens)
+    high.txt           LightGBM text model: upper quantile of log1p(needed tokens)
+    no_thinking.txt    LightGBM text model: probability that no reasoning is needed
+    projection.npz     embedding projection (mean and components), read without pickle
+
+:func:`load_bundle` checks the format version, that every expected file is present, and every
+hash, before it parses anything; nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter._version import __version__
+from budgetrouter.errors import BundleError
+
+if TYPE_CHECKING:
+    import lightgbm
+    import numpy as np
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files a bundle of this format holds, besides the manifest."""
+
+    boosters: tuple[str, ...] = ("success", "cost", "median", "high", "no_thinking")
+    arrays: tuple[str, ...] = ("projection",)
+
+    def files(self) -> list[str]:
+        """Every file name except the manifest."""
+        return [f"{b}.txt" for b in self.boosters] + [f"{a}.npz" for a in self.arrays]
+
+
+LAYOUT = Layout()
+
+
+@dataclass(frozen=True)
+class BundleContents:
+    """What a bundle holds, parsed.
+
+    Attributes
+    ----------
+    manifest
+        The parsed manifest (without the file hashes).
+    boosters
+        LightGBM boosters by name (see :class:`Layout`).
+    arrays
+        Numeric arrays by ``"<file>.<key>"``, e.g. ``"projection.components"``.
+    version
+        Short content digest identifying this bundle.
+    """
+
+    manifest: dict[str, Any]
+    boosters: dict[str, lightgbm.Booster]
+    arrays: dict[str, np.ndarray]
+    version: str
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _manifest_digest(manifest: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _bundle_version(hashes: Mapping[str, str], manifest_sha: str) -> str:
+    joined = manifest_sha + "".join(f"{k}:{hashes[k]}" for k in sorted(hashes))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a bundle depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"budgetrouter": __version__}
+    for dist in ("lightgbm", "scikit-learn", "numpy", "sentence-transformers"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:  # pragma: no cover - base dependencies
+            out[dist] = "missing"
+    return out
+
+
+def save_bundle(
+    path: str | Path,
+    manifest: Mapping[str, Any],
+    boosters: Mapping[str, lightgbm.Booster],
+    arrays: Mapping[str, Mapping[str, np.ndarray]],
+) -> str:
+    """Write a bundle atomically (a temporary folder renamed into place).
+
+    Parameters
+    ----------
+    path
+        Destination folder; an existing bundle there is replaced.
+    manifest
+        JSON-ready content of the manifest (format fields and hashes are added here).
+    boosters
+        One LightGBM booster per name of :attr:`Layout.boosters`.
+    arrays
+        One mapping of named arrays per name of :attr:`Layout.arrays`.
+
+    Returns
+    -------
+    str
+        The new bundle's version (a short content digest).
+    """
+    import numpy as np
+
+    path = Path(path)
+    if set(boosters) != set(LAYOUT.boosters) or set(arrays) != set(LAYOUT.arrays):
+        raise BundleError(
+            f"a bundle needs boosters {list(LAYOUT.boosters)} and arrays {list(LAYOUT.arrays)}; "
+            f"got {sorted(boosters)} and {sorted(arrays)}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        for name, booster in boosters.items():
+            booster.save_model(str(tmp / f"{name}.txt"))
+        for name, named in arrays.items():
+            with open(tmp / f"{name}.npz", "wb") as handle:
+                np.savez(handle, **{k: np.asarray(v) for k, v in named.items()})  # type: ignore[arg-type]
+        hashes = {f: _sha256(tmp / f) for f in LAYOUT.files()}
+        full = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "versions": library_versions(),
+            "files": hashes,
+        }
+        full["manifest_sha256"] = _manifest_digest(full)
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as handle:
+            json.dump(full, handle, indent=2, sort_keys=True, allow_nan=False)
+            handle.write("\n")
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            path.rename(old / path.name)
+            tmp.rename(path)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    version = _bundle_version(hashes, full["manifest_sha256"])
+    logger.info("saved bundle %s (version %s)", path, version)
+    return version
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """Read and check a bundle's manifest and file hashes, without parsing the models.
+
+    Raises
+    ------
+    BundleError
+        If the folder or a file is missing, the manifest is not valid JSON, the format
+        version is unknown or newer than this library, or any hash does not match.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise BundleError(
+            f"No bundle at {path}: not a folder. Train one with `budgetrouter train --out {path}`"
+        )
+    manifest_file = path / MANIFEST
+    if not manifest_file.is_file():
+        raise BundleError(f"{path} is not a bundle: {MANIFEST} is missing")
+    try:
+        with open(manifest_file, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(
+            f"{manifest_file} is not valid JSON ({exc}); the bundle is damaged"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{manifest_file} must hold a JSON object; the bundle is damaged")
+    fmt = manifest.get("format_version")
+    if not isinstance(fmt, int):
+        raise BundleError(f"{manifest_file} has no integer format_version; the bundle is damaged")
+    if fmt > FORMAT_VERSION:
+        made_by = manifest.get("versions", {}).get("budgetrouter", "a newer budgetrouter")
+        raise BundleError(
+            f"{path} has bundle format {fmt}, made by budgetrouter {made_by}; this budgetrouter "
+            f"({__version__}) reads format {FORMAT_VERSION}. Upgrade budgetrouter to load it"
+        )
+    if fmt < 1:
+        raise BundleError(f"{path} has unknown bundle format {fmt}")
+    if manifest.get("manifest_sha256") != _manifest_digest(manifest):
+        raise BundleError(
+            f"{manifest_file} does not match its recorded digest: it was edited or damaged. "
+            "Restore the bundle or retrain it"
+        )
+    hashes = manifest.get("files")
+    expected = LAYOUT.files()
+    if not isinstance(hashes, dict) or sorted(hashes) != sorted(expected):
+        raise BundleError(f"{manifest_file} must list hashes for exactly {expected}")
+    missing = [f for f in expected if not (path / f).is_file()]
+    if missing:
+        raise BundleError(f"{path} is incomplete: missing {missing}. Restore or retrain the bundle")
+    for name in expected:
+        actual = _sha256(path / name)
+        if actual != hashes[name]:
+            raise BundleError(
+                f"{path / name} does not match the sha256 in {MANIFEST} (expected "
+                f"{hashes[name][:12]}…, got {actual[:12]}…): the file was changed, truncated or "
+                "damaged. Restore the bundle or retrain it"
+            )
+    from budgetrouter._version import __version__ as ours
+
+    made = str(manifest.get("versions", {}).get("budgetrouter", "0"))
+    if _version_tuple(made) > _version_tuple(ours):
+        logger.warning("bundle %s was made by budgetrouter %s, newer than %s", path, made, ours)
+    return manifest
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def load_bundle(path: str | Path) -> BundleContents:
+    """Verify a bundle, then parse its models and arrays.
+
+    Parameters
+    ----------
+    path
+        The bundle folder.
+
+    Returns
+    -------
+    BundleContents
+
+    Raises
+    ------
+    BundleError
+        As :func:`read_manifest`, or if a verified file still cannot be parsed.
+    """
+    import lightgbm
+    import numpy as np
+
+    path = Path(path)
+    manifest = read_manifest(path)
+    boosters = {}
+    for name in LAYOUT.boosters:
+        try:
+            boosters[name] = lightgbm.Booster(model_file=str(path / f"{name}.txt"))
+        except lightgbm.basic.LightGBMError as exc:
+            raise BundleError(f"{path / name}.txt is not a LightGBM model: {exc}") from exc
+    arrays = {}
+    for name in LAYOUT.arrays:
+        try:
+            with np.load(path / f"{name}.npz", allow_pickle=False) as data:
+                arrays.update({f"{name}.{k}": data[k] for k in data.files})
+        except (ValueError, OSError) as exc:
+            raise BundleError(f"{path / name}.npz cannot be read: {exc}") from exc
+    version = _bundle_version(manifest["files"], manifest["manifest_sha256"])
+    return BundleContents(manifest=manifest, boosters=boosters, arrays=arrays, version=version)

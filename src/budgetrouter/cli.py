@@ -1,0 +1,312 @@
+"""Command line: ``budgetrouter train | route | evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from budgetrouter._version import __version__
+from budgetrouter.errors import BudgetRouterError, DataError
+
+logger = logging.getLogger("budgetrouter.cli")
+
+DEFAULT_BUNDLE = "models/default"
+DEFAULT_CACHE = ".cache/budgetrouter"
+ROUTE_CHUNK = 256
+OUTPUT_FIELDS = (
+    "tier", "budget_tokens", "predicted_tokens", "predicted_tokens_high", "p_no_thinking",
+    "fallback", "bundle_version",
+)  # fmt: skip
+
+
+class UsageError(BudgetRouterError):
+    """A command-line argument is wrong."""
+
+
+# --- train ---------------------------------------------------------------------------------
+
+
+def _add_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        nargs="+",
+        required=True,
+        metavar="PATH",
+        help="observation files (.jsonl/.csv/.parquet) or reasoning-gym folders",
+    )
+    p.add_argument("--out", default=DEFAULT_BUNDLE, metavar="DIR", help="bundle folder to write")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument(
+        "--target-accuracy",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="keep this share of always-long accuracy (default 0.99)",
+    )
+    target.add_argument(
+        "--max-mean-tokens",
+        type=float,
+        default=None,
+        metavar="N",
+        help="instead: most reasoning tokens per run on average",
+    )
+    p.add_argument("--config", metavar="JSON", help="TrainConfig options as a JSON file")
+    p.add_argument("--embedder", default="minilm", help="embedder name (default minilm)")
+    p.add_argument(
+        "--cache-dir",
+        default=DEFAULT_CACHE,
+        metavar="DIR",
+        help=f"embedding cache (default {DEFAULT_CACHE}); '' disables it",
+    )
+    p.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
+    p.add_argument("--run-name", default=None, help="MLflow run name")
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.data import read_observations
+    from budgetrouter.embedders import get_embedder
+    from budgetrouter.training import train_router
+
+    options: dict[str, Any] = {}
+    if args.config:
+        try:
+            with open(args.config, encoding="utf-8") as handle:
+                options = json.load(handle)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UsageError(f"--config {args.config}: cannot read JSON ({exc})") from exc
+        if not isinstance(options, dict):
+            raise UsageError(f"--config {args.config}: must hold a JSON object of TrainConfig keys")
+    if args.target_accuracy is not None:
+        options["target_accuracy"] = args.target_accuracy
+    if args.max_mean_tokens is not None:
+        options["max_mean_tokens"] = args.max_mean_tokens
+    config = TrainConfig.from_dict(options)
+    observations = read_observations(args.data)
+    kwargs = {"show_progress_bar": True} if args.embedder == "minilm" else {}
+    embedder = get_embedder(args.embedder, **kwargs)
+    result = train_router(observations, config, embedder, cache_dir=args.cache_dir or None)
+    version = result.router.save(args.out)
+    if not args.no_track:
+        from budgetrouter.tracking import git_commit, start_run
+
+        with start_run(args.run_name) as run:
+            run.log_params(
+                {
+                    **config.to_dict(),
+                    "data": ",".join(args.data),
+                    "embedder": embedder.name,
+                    **result.report["counts"],
+                }
+            )
+            run.log_metrics(result.metrics)
+            run.set_tags(
+                {
+                    "data_digest": result.router.manifest["data_digest"],
+                    "git_commit": git_commit(),
+                    "bundle_version": version,
+                    "budgetrouter_version": __version__,
+                }
+            )
+            run.log_dict(result.report, "report.json")
+            run.log_artifacts(args.out, "bundle")
+            logger.info("logged MLflow run %s", run.run_id)
+    h = result.report["heldout"]
+    summary = {
+        "bundle": str(args.out),
+        "bundle_version": version,
+        "heldout_families": result.report["counts"]["groups"],
+        "outer_folds": len(result.report["per_fold"]),
+        "accuracy_kept": round(h["router"]["accuracy_kept"], 4),
+        "tokens_saved": round(h["router"]["tokens_saved"], 4),
+        "fixed_budget_tokens_saved": round(h["fixed_at_router_accuracy"]["tokens_saved"], 4),
+        "oracle_tokens_saved": round(h["oracle_at_router_accuracy"]["tokens_saved"], 4),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+# --- route ---------------------------------------------------------------------------------
+
+
+def _add_route(p: argparse.ArgumentParser) -> None:
+    p.add_argument("prompt", nargs="?", help="one prompt to route (or use --input)")
+    p.add_argument("--input", metavar="FILE.jsonl", help='lines of {"id": ..., "prompt": ...}')
+    p.add_argument("--output", metavar="FILE.jsonl", help="write decisions here (default stdout)")
+    p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "table"),
+        default="jsonl",
+        help="output format (table: for people)",
+    )
+    p.add_argument(
+        "--fallback-tier",
+        choices=("none", "short", "long"),
+        default=None,
+        help="return this tier (flagged) for prompts that cannot be routed",
+    )
+
+
+def _read_route_input(path: str) -> list[tuple[Any, Any]]:
+    items: list[tuple[Any, Any]] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"cannot be read ({exc})") from exc
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(path, f"invalid JSON ({exc.msg})", row=lineno) from exc
+        if not isinstance(record, dict) or "prompt" not in record:
+            raise DataError(
+                path, 'each line must be an object with a "prompt"', row=lineno, field="prompt"
+            )
+        items.append((record.get("id", lineno), record["prompt"]))
+    return items
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _write_table(rows: list[tuple[Any, Any, dict[str, Any]]], out: TextIO) -> None:
+    header = f"{'prompt':<58} {'tier':<6} {'budget':>7} {'predicted':>9} {'high':>6} {'p_none':>6}"
+    out.write(header + "\n" + "-" * len(header) + "\n")
+    for _, prompt, d in rows:
+        text = " ".join(str(prompt).split())
+        text = text if len(text) <= 58 else text[:55] + "..."
+        budget = "no cap" if d["budget_tokens"] is None else str(d["budget_tokens"])
+        pred = "-" if d["predicted_tokens"] is None else str(d["predicted_tokens"])
+        high = "-" if d["predicted_tokens_high"] is None else str(d["predicted_tokens_high"])
+        p0 = "-" if d["p_no_thinking"] is None else f"{d['p_no_thinking']:.2f}"
+        out.write(f"{text:<58} {d['tier']:<6} {budget:>7} {pred:>9} {high:>6} {p0:>6}\n")
+
+
+def _run_route(args: argparse.Namespace) -> int:
+    from budgetrouter.config import RouterConfig
+    from budgetrouter.router import Router
+
+    if (args.prompt is None) == (args.input is None):
+        raise UsageError("give either one PROMPT or --input FILE.jsonl")
+    items = _read_route_input(args.input) if args.input else [(None, args.prompt)]
+    router = Router.load(args.bundle, RouterConfig(fallback_tier=args.fallback_tier))
+    rows = []
+    for chunk in _chunks(items, ROUTE_CHUNK):
+        decisions = router.route_batch([prompt for _, prompt in chunk])
+        rows += [(i, prompt, d.to_dict()) for (i, prompt), d in zip(chunk, decisions, strict=True)]
+
+    def emit(out: TextIO) -> None:
+        if args.format == "table":
+            _write_table(rows, out)
+            return
+        for i, _, d in rows:
+            record = ({"id": i} if args.input else {}) | {k: d[k] for k in OUTPUT_FIELDS}
+            out.write(json.dumps(record) + "\n")
+
+    if args.output:
+        # Write beside the target, then rename: a failure never leaves a half-written file.
+        target = Path(args.output)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                emit(handle)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    else:
+        emit(sys.stdout)
+    return 0
+
+
+# --- evaluate ------------------------------------------------------------------------------
+
+
+def _add_evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR")
+    p.add_argument("--data", nargs="+", required=True, metavar="PATH")
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from budgetrouter.data import read_observations
+    from budgetrouter.router import Router
+    from budgetrouter.targets import build_targets
+    from budgetrouter.training import heldout_report
+
+    router = Router.load(args.bundle)
+    targets = build_targets(read_observations(args.data))
+    prompts = targets.prompts["prompt"].astype(str).tolist()
+    budgets = np.array([
+        math.inf if d.budget_tokens is None else d.budget_tokens
+        for chunk in _chunks(prompts, ROUTE_CHUNK)
+        for d in router.route_batch(list(chunk))
+    ], dtype="float64")  # fmt: skip
+    target = router.manifest.get("train_config", {}).get("target_accuracy", 0.99)
+    report = heldout_report(targets, budgets, target)
+    report["prompts"] = targets.n_prompts
+    report["runs"] = len(targets.run_tokens)
+    report["bundle_version"] = router.version
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+COMMANDS: dict[
+    str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {
+    "train": ("train a router and save its bundle", _add_train, _run_train),
+    "route": ("route prompts with a bundle", _add_route, _run_route),
+    "evaluate": ("replay a bundle on observations", _add_evaluate, _run_evaluate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``budgetrouter`` argument parser."""
+    parser = argparse.ArgumentParser(prog="budgetrouter", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, add, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add(p)
+        p.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
+    if args.verbose == 0:
+        for noisy in ("mlflow", "alembic", "sentence_transformers", "httpx", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.run(args))
+    except (BudgetRouterError, ValueError, OSError) as exc:
+        print(f"budgetrouter {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

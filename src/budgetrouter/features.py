@@ -1,0 +1,107 @@
+"""Prompt features: cheap text statistics next to the prompt's embedding.
+
+Pure functions, no I/O. The column order is fixed by :data:`TEXT_FEATURE_NAMES` followed by
+``emb_0 … emb_{d-1}`` (see :func:`feature_names`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+TEXT_FEATURE_NAMES: tuple[str, ...] = (
+    "log_chars",
+    "log_words",
+    "log_lines",
+    "digit_share",
+    "upper_share",
+    "math_symbol_share",
+    "punct_share",
+    "log_numbers",
+    "longest_number",
+    "has_code",
+    "n_questions",
+    "asks_count",
+    "asks_proof",
+    "has_example",
+    "has_grid",
+)
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_MATH = frozenset("=+-*/^<>%()")
+_PUNCT = frozenset(".,;:!?'\"")
+_CODE = re.compile(r"```|\bdef |\breturn\b|\bfunction\b|[{};]\s*$", re.MULTILINE)
+_COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b", re.IGNORECASE)
+_PROOF = re.compile(r"\bprove\b|\bshow that\b|\bjustify\b", re.IGNORECASE)
+_EXAMPLE = re.compile(r"\bexample\b|\be\.g\.", re.IGNORECASE)
+
+
+def feature_names(embedding_dim: int) -> list[str]:
+    """Names of the feature columns for an embedder of dimension ``embedding_dim``."""
+    return [*TEXT_FEATURE_NAMES, *(f"emb_{i}" for i in range(embedding_dim))]
+
+
+def text_features(prompt: str) -> list[float]:
+    """Cheap statistics of one prompt, in the order of :data:`TEXT_FEATURE_NAMES`."""
+    n = max(1, len(prompt))
+    numbers = _NUMBER.findall(prompt)
+    return [
+        math.log1p(len(prompt)),
+        math.log1p(len(prompt.split())),
+        math.log1p(prompt.count("\n")),
+        sum(ch.isdigit() for ch in prompt) / n,
+        sum(ch.isupper() for ch in prompt) / n,
+        sum(ch in _MATH for ch in prompt) / n,
+        sum(ch in _PUNCT for ch in prompt) / n,
+        math.log1p(len(numbers)),
+        float(max((len(x) for x in numbers), default=0)),
+        float(bool(_CODE.search(prompt))),
+        float(prompt.count("?")),
+        float(bool(_COUNT.search(prompt))),
+        float(bool(_PROOF.search(prompt))),
+        float(bool(_EXAMPLE.search(prompt))),
+        float(_has_grid(prompt)),
+    ]
+
+
+def _has_grid(prompt: str) -> bool:
+    """Three or more lines of four or more short cells (a board, matrix or maze)."""
+    rows = 0
+    for line in prompt.splitlines():
+        cells = line.split()
+        rows = rows + 1 if len(cells) >= 4 and all(len(c) <= 3 for c in cells) else 0
+        if rows >= 3:
+            return True
+    return False
+
+
+def build_features(prompts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+    """Stack text features and embeddings into the model's feature matrix.
+
+    Parameters
+    ----------
+    prompts
+        The prompts, ``n`` of them.
+    embeddings
+        Their embeddings, shape ``(n, d)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of shape ``(n, len(TEXT_FEATURE_NAMES) + d)``.
+    """
+    import numpy as np
+
+    if len(prompts) != len(embeddings):
+        raise ValueError(
+            f"got {len(prompts)} prompts but {len(embeddings)} embeddings; they must match"
+        )
+    text = np.array([text_features(p) for p in prompts], dtype="float64").reshape(
+        len(prompts), len(TEXT_FEATURE_NAMES)
+    )
+    return np.hstack([text, np.asarray(embeddings, dtype="float64")])

@@ -1,0 +1,130 @@
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from budgetrouter.embedders import EmbeddingCache, HashingEmbedder, get_embedder
+from budgetrouter.errors import ConfigError
+from budgetrouter.features import TEXT_FEATURE_NAMES, build_features, feature_names, text_features
+from budgetrouter.model import BudgetCurveModel, NoThinkingClassifier, TokenBudgetRegressor
+
+
+def test_feature_names_and_shape():
+    emb = np.ones((2, 4), dtype="float32")
+    X = build_features(["What is 2+2?", "Solve:\n1 2 3 4\n5 6 7 8\n9 1 2 3"], emb)
+    assert X.shape == (2, len(TEXT_FEATURE_NAMES) + 4)
+    assert feature_names(4)[-1] == "emb_3"
+    grid = dict(zip(TEXT_FEATURE_NAMES, X[1], strict=False))
+    assert grid["has_grid"] == 1.0
+    assert dict(zip(TEXT_FEATURE_NAMES, X[0], strict=False))["has_grid"] == 0.0
+
+
+def test_text_features_are_cheap_on_huge_prompts():
+    import time
+
+    prompt = ("ab cd " * 20000) + "\n" + ("x" * 50000)
+    start = time.perf_counter()
+    feats = text_features(prompt)
+    assert time.perf_counter() - start < 1.0  # guards against regex backtracking
+    assert len(feats) == len(TEXT_FEATURE_NAMES)
+
+
+def test_build_features_checks_lengths():
+    with pytest.raises(ValueError, match="got 1 prompts but 2 embeddings"):
+        build_features(["a"], np.zeros((2, 3)))
+
+
+def test_hashing_embedder_is_deterministic_and_normalised():
+    emb = HashingEmbedder(dim=32)
+    a = emb.encode(["sort these numbers", "sort these numbers", "prove the theorem"])
+    assert a.shape == (3, 32) and a.dtype == np.float32
+    np.testing.assert_array_equal(a[0], a[1])
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, rtol=1e-5)
+
+
+def test_unknown_embedder_lists_choices():
+    with pytest.raises(
+        ConfigError, match=r"Unknown embedder 'bert'. Available: \['hashing', 'minilm'\]"
+    ):
+        get_embedder("bert")
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self):
+        super().__init__(dim=8)
+        self.seen = []
+
+    def encode(self, prompts, batch_size=32):
+        self.seen += list(prompts)
+        return super().encode(prompts, batch_size)
+
+
+def test_embedding_cache_embeds_each_prompt_once(tmp_path):
+    emb = CountingEmbedder()
+    cache = EmbeddingCache(tmp_path)
+    first = cache.encode(emb, ["a b", "c d", "a b"])
+    assert emb.seen == ["a b", "c d"]
+    second = EmbeddingCache(tmp_path).encode(emb, ["c d", "e f", "a b"])
+    assert emb.seen == ["a b", "c d", "e f"]
+    np.testing.assert_array_equal(second[0], first[1])
+    np.testing.assert_array_equal(second[2], first[0])
+
+
+NEGATIVE_Y = "token counts must be >= 0; the check fits negative targets"
+BINARY = "binary by design: labels are cast to bool (True = no reasoning needed)"
+EXPECTED_FAILURES = {
+    "TokenBudgetRegressor": {
+        **dict.fromkeys(
+            [
+                "check_n_features_in_after_fitting",
+                "check_regressors_train",
+                "check_regressor_data_not_an_array",
+                "check_regressors_no_decision_function",
+                "check_fit_idempotent",
+                "check_fit_check_is_fitted",
+                "check_n_features_in",
+            ],
+            NEGATIVE_Y,
+        ),
+        "check_sample_weight_equivalence_on_dense_data": (
+            "LightGBM's min_child_samples counts rows, not weight"
+        ),
+    },
+    "NoThinkingClassifier": dict.fromkeys(
+        [
+            "check_classifiers_classes",
+            "check_classifiers_train",
+            "check_classifiers_regression_target",
+        ],
+        BINARY,
+    ),
+}
+
+
+@parametrize_with_checks(
+    [
+        TokenBudgetRegressor(n_estimators=5, min_child_samples=1),
+        NoThinkingClassifier(n_estimators=5, min_child_samples=1),
+    ],
+    expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_budget_curves_rise_with_the_budget():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    grid = np.array([0.0, 10.0, 100.0, np.inf])
+    need = np.exp(3 + X[:, 0])  # tokens each prompt needs
+    success = (need[:, None] <= grid[None, :]).astype(float)
+    cost = np.minimum(need[:, None], grid[None, :])
+    model = BudgetCurveModel(grid, n_estimators=30, min_child_samples=2).fit(
+        X, success, cost, np.ones(60)
+    )
+    s, c = model.predict(X)
+    assert s.shape == c.shape == (60, 4)
+    assert np.all(np.diff(s, axis=1) >= -1e-12)
+    assert np.all(np.diff(c, axis=1) >= -1e-9)
+    assert np.all(c[:, 0] == 0)
+    easy, hard = np.argmin(need), np.argmax(need)
+    assert s[easy, 2] > s[hard, 2]
