@@ -23,9 +23,10 @@ install: $(VENV)/.installed-run
 
 install-dev: $(VENV)/.installed-dev
 
-# Train the default router on the bundled data (tracked in MLflow), then route example prompts.
+# Train the default router on the bundled data (tracked in MLflow, held-out report in
+# reports/default/), then route example prompts.
 run: install
-	$(BIN)/budgetrouter train --data $(DATA) --out $(BUNDLE)
+	$(BIN)/budgetrouter train --data $(DATA) --out $(BUNDLE) --report reports/default
 	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table
 
 lint: install-dev
@@ -43,6 +44,10 @@ test-slow: install-dev
 fix: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Routing latency, throughput, import time and memory of the default bundle (after `make run`).
+benchmark: install
+	$(BIN)/python benchmarks/bench_route.py --bundle $(BUNDLE)
 
 clean:
 	rm -rf $(VENV) .cache mlflow.db mlartifacts mlruns

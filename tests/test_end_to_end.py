@@ -62,7 +62,7 @@ def test_training_run_is_tracked_in_mlflow(trained):
     assert len(run.data.tags["data_digest"]) == 64
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "bundle")}
     assert "bundle/manifest.json" in artifacts and "bundle/success.txt" in artifacts
-    assert "report.json" in {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert "training_report.json" in {a.path for a in client.list_artifacts(run.info.run_id)}
 
 
 def test_bundle_records_the_real_embedder(trained):

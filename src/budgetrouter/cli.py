@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import sys
 import tempfile
@@ -68,6 +67,11 @@ def _add_train(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
     p.add_argument("--run-name", default=None, help="MLflow run name")
+    p.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write the held-out evaluation (report.json, report.md, PNG plots) here",
+    )
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -95,6 +99,10 @@ def _run_train(args: argparse.Namespace) -> int:
     embedder = get_embedder(args.embedder, **kwargs)
     result = train_router(observations, config, embedder, cache_dir=args.cache_dir or None)
     version = result.router.save(args.out)
+    if args.report:
+        from budgetrouter.evaluation import write_report
+
+        write_report(result.report["evaluation"], args.report)
     if not args.no_track:
         from budgetrouter.tracking import git_commit, start_run
 
@@ -116,7 +124,14 @@ def _run_train(args: argparse.Namespace) -> int:
                     "budgetrouter_version": __version__,
                 }
             )
-            run.log_dict(result.report, "report.json")
+            run.log_dict(
+                {k: v for k, v in result.report.items() if k != "evaluation"},
+                "training_report.json",
+            )
+            if args.report:
+                run.log_artifacts(args.report, "report")
+            else:
+                run.log_dict(result.report["evaluation"], "report/report.json")
             run.log_artifacts(args.out, "bundle")
             logger.info("logged MLflow run %s", run.run_id)
     h = result.report["heldout"]
@@ -238,30 +253,67 @@ def _run_route(args: argparse.Namespace) -> int:
 def _add_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR")
     p.add_argument("--data", nargs="+", required=True, metavar="PATH")
+    p.add_argument(
+        "--report", metavar="DIR", help="write report.json, report.md and PNG plots here"
+    )
+    p.add_argument(
+        "--include-training-families",
+        action="store_true",
+        help="also replay prompts of families the bundle was trained on (overstates the router)",
+    )
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from budgetrouter.data import read_observations
+    from budgetrouter.evaluation import build_report, write_report
     from budgetrouter.router import Router
     from budgetrouter.targets import build_targets
-    from budgetrouter.training import heldout_report
 
     router = Router.load(args.bundle)
-    targets = build_targets(read_observations(args.data))
+    observations = read_observations(args.data)
+    seen = set(router.manifest.get("training_groups", []))
+    if seen and not args.include_training_families:
+        trained_on = observations["group"].astype(str).isin(seen).to_numpy()
+        logger.info(
+            "left out %d runs of %d families the bundle was trained on",
+            int(trained_on.sum()),
+            observations.loc[trained_on, "group"].nunique(),
+        )
+        observations = observations.loc[~trained_on]
+        if observations.empty:
+            raise UsageError(
+                "every observation belongs to a task family (group) the bundle was trained on; "
+                "evaluate on other families, or pass --include-training-families (such numbers "
+                "overstate the router)"
+            )
+    targets = build_targets(observations)
     prompts = targets.prompts["prompt"].astype(str).tolist()
-    budgets = np.array([
-        math.inf if d.budget_tokens is None else d.budget_tokens
-        for chunk in _chunks(prompts, ROUTE_CHUNK)
-        for d in router.route_batch(list(chunk))
-    ], dtype="float64")  # fmt: skip
-    target = router.manifest.get("train_config", {}).get("target_accuracy", 0.99)
-    report = heldout_report(targets, budgets, target)
-    report["prompts"] = targets.n_prompts
-    report["runs"] = len(targets.run_tokens)
+    parts = [router.predict_arrays(list(chunk)) for chunk in _chunks(prompts, ROUTE_CHUNK)]
+    arrays = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    report = build_report(
+        targets,
+        router.policy,
+        arrays["budget"],
+        {"router": (arrays["success"], arrays["cost"])},
+        predicted=arrays["median"],
+        predicted_high=arrays["high"],
+        protocol=(
+            f"Bundle {router.version} replayed on {', '.join(map(str, args.data))}"
+            + (
+                " (training families included)."
+                if args.include_training_families
+                else " (families it was trained on left out)."
+            )
+        ),
+    )
     report["bundle_version"] = router.version
-    print(json.dumps(report, indent=2))
+    if args.report:
+        write_report(report, args.report)
+    summary = {k: v for k, v in report.items() if k not in ("curves", "predicted_vs_needed")}
+    summary["curves"] = {name: c["summary"] for name, c in report["curves"].items()}
+    print(json.dumps(summary, indent=2, default=float))
     return 0
 
 
@@ -270,7 +322,7 @@ COMMANDS: dict[
 ] = {
     "train": ("train a router and save its bundle", _add_train, _run_train),
     "route": ("route prompts with a bundle", _add_route, _run_route),
-    "evaluate": ("replay a bundle on observations", _add_evaluate, _run_evaluate),
+    "evaluate": ("replay a bundle and the baselines on observations", _add_evaluate, _run_evaluate),
 }
 
 

@@ -262,7 +262,15 @@ class Router:
                 decisions[i] = decision
         return [d for d in decisions if d is not None]
 
-    def _predict(self, prompts: list[str]) -> list[Decision]:
+    def predict_arrays(self, prompts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Raw predictions for valid prompts, as arrays (for evaluation).
+
+        Returns
+        -------
+        dict
+            ``median``, ``high``, ``p_no_thinking`` and ``budget`` of shape ``(n,)``;
+            ``success`` and ``cost`` curves on the policy's grid, shape ``(n, g)``.
+        """
         import numpy as np
 
         from budgetrouter.model import booster_predict
@@ -270,10 +278,20 @@ class Router:
         X = self.features(prompts)
         m = self.models
         median = np.maximum(np.expm1(booster_predict(m.median, X)), 0.0)
-        high = np.maximum(np.expm1(booster_predict(m.high, X)), median)
-        p_none = np.clip(booster_predict(m.no_thinking, X), 0.0, 1.0)
         success, cost = m.curves.predict(X)
-        budgets = self.policy.budgets(success, cost)
+        return {
+            "median": median,
+            "high": np.maximum(np.expm1(booster_predict(m.high, X)), median),
+            "p_no_thinking": np.clip(booster_predict(m.no_thinking, X), 0.0, 1.0),
+            "success": success,
+            "cost": cost,
+            "budget": self.policy.budgets(success, cost),
+        }
+
+    def _predict(self, prompts: list[str]) -> list[Decision]:
+        arrays = self.predict_arrays(prompts)
+        median, high, p_none = arrays["median"], arrays["high"], arrays["p_no_thinking"]
+        budgets = arrays["budget"]
         out = []
         for j in range(len(prompts)):
             tier = self.policy.tier(float(budgets[j]))
