@@ -10,10 +10,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from budgetrouter._version import __version__
 from budgetrouter.errors import BudgetRouterError, DataError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 logger = logging.getLogger("budgetrouter.cli")
 
@@ -263,18 +267,15 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_evaluate(args: argparse.Namespace) -> int:
-    import numpy as np
-
+def _unseen_observations(
+    router: Any, paths: Sequence[str], include_training_families: bool
+) -> pd.DataFrame:
+    """Read observations, leaving out the families the bundle was trained on unless asked."""
     from budgetrouter.data import read_observations
-    from budgetrouter.evaluation import build_report, write_report
-    from budgetrouter.router import Router
-    from budgetrouter.targets import build_targets
 
-    router = Router.load(args.bundle)
-    observations = read_observations(args.data)
+    observations = read_observations(paths)
     seen = set(router.manifest.get("training_groups", []))
-    if seen and not args.include_training_families:
+    if seen and not include_training_families:
         trained_on = observations["group"].astype(str).isin(seen).to_numpy()
         logger.info(
             "left out %d runs of %d families the bundle was trained on",
@@ -285,13 +286,27 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         if observations.empty:
             raise UsageError(
                 "every observation belongs to a task family (group) the bundle was trained on; "
-                "evaluate on other families, or pass --include-training-families (such numbers "
+                "use other families, or pass --include-training-families (such numbers "
                 "overstate the router)"
             )
-    targets = build_targets(observations)
-    prompts = targets.prompts["prompt"].astype(str).tolist()
+    return observations
+
+
+def _predict_all(router: Any, prompts: list[str]) -> dict[str, np.ndarray]:
+    import numpy as np
+
     parts = [router.predict_arrays(list(chunk)) for chunk in _chunks(prompts, ROUTE_CHUNK)]
-    arrays = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from budgetrouter.evaluation import build_report, write_report
+    from budgetrouter.router import Router
+    from budgetrouter.targets import build_targets
+
+    router = Router.load(args.bundle)
+    targets = build_targets(_unseen_observations(router, args.data, args.include_training_families))
+    arrays = _predict_all(router, targets.prompts["prompt"].astype(str).tolist())
     report = build_report(
         targets,
         router.policy,
@@ -317,12 +332,109 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_calibrate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        required=True,
+        metavar="PATH",
+        help="your own observations (runs of the model you route for)",
+    )
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--target-accuracy",
+        type=float,
+        metavar="SHARE",
+        help="keep this share of always-long accuracy at the fewest tokens",
+    )
+    target.add_argument(
+        "--max-mean-tokens",
+        type=float,
+        metavar="N",
+        help="most reasoning tokens per run on average, at the best accuracy",
+    )
+    p.add_argument("--out", metavar="DIR", help="new bundle folder (default: replace --bundle)")
+    p.add_argument(
+        "--include-training-families",
+        action="store_true",
+        help="also calibrate on families the bundle was trained on",
+    )
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.data import data_digest
+    from budgetrouter.policy import calibrate
+    from budgetrouter.replay import fixed_budget_for, oracle_budgets, replay
+    from budgetrouter.router import Router
+    from budgetrouter.targets import build_targets
+
+    # The same range checks as training.
+    TrainConfig(target_accuracy=args.target_accuracy or 0.99, max_mean_tokens=args.max_mean_tokens)
+    router = Router.load(args.bundle)
+    observations = _unseen_observations(router, args.data, args.include_training_families)
+    targets = build_targets(observations)
+    arrays = _predict_all(router, targets.prompts["prompt"].astype(str).tolist())
+    if args.max_mean_tokens is not None:
+        oracle = replay(targets, oracle_budgets(targets, 1.0)).mean_tokens
+        if args.max_mean_tokens < oracle:
+            logger.warning(
+                "--max-mean-tokens %g is below the %.1f tokens per run an oracle needs to keep "
+                "all the accuracy: accuracy will be lost",
+                args.max_mean_tokens,
+                oracle,
+            )
+    policy = calibrate(
+        router.policy,
+        arrays["success"],
+        arrays["cost"],
+        targets,
+        target_accuracy=args.target_accuracy,
+        max_mean_tokens=args.max_mean_tokens,
+    )
+    expected = replay(targets, policy.budgets(arrays["success"], arrays["cost"]))
+    fixed_budget, fixed = fixed_budget_for(targets, min(1.0, expected.accuracy_kept))
+    previous = router.version
+    router.policy = policy
+    router.manifest = {
+        **router.manifest,
+        "calibration": {
+            "data": [str(p) for p in args.data],
+            "data_digest": data_digest(observations),
+            "target_accuracy": args.target_accuracy,
+            "max_mean_tokens": args.max_mean_tokens,
+            "calibrated_from": previous,
+            "expected": expected.to_dict(),
+        },
+    }
+    out = args.out or args.bundle
+    version = router.save(out)
+    summary = {
+        "bundle": out,
+        "bundle_version": version,
+        "calibrated_from": previous,
+        "price": policy.price,
+        "margin_steps": policy.margin_steps,
+        "prompts": targets.n_prompts,
+        "expected": expected.to_dict(),
+        "best_fixed_budget_at_that_accuracy": {"budget": fixed_budget, **fixed.to_dict()},
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 COMMANDS: dict[
     str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 ] = {
     "train": ("train a router and save its bundle", _add_train, _run_train),
     "route": ("route prompts with a bundle", _add_route, _run_route),
     "evaluate": ("replay a bundle and the baselines on observations", _add_evaluate, _run_evaluate),
+    "calibrate": (
+        "re-choose a bundle's price and margin on your own observations",
+        _add_calibrate,
+        _run_calibrate,
+    ),
 }
 
 

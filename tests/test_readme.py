@@ -1,0 +1,16 @@
+"""The README's Python example runs as written (against a small trained bundle)."""
+
+import re
+
+from tests.conftest import ROOT
+
+
+def test_readme_python_example_runs(tiny_bundle):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert blocks, "the README has a Python example"
+    code = blocks[0].replace("models/default", str(tiny_bundle))
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["decision"].tier in ("none", "short", "long")
+    assert len(namespace["decisions"]) == 2
