@@ -125,3 +125,34 @@ def test_cli_batch_routing_with_the_real_model(trained, tmp_path):
         == 0
     )
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == list(range(5))
+
+
+def test_evaluate_report_is_logged_to_mlflow(trained, real_subset_path, tmp_path, monkeypatch):
+    import mlflow
+
+    root, _ = trained
+    uri = f"sqlite:///{tmp_path / 'eval.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    report = tmp_path / "report"
+    assert (
+        main(
+            [
+                "evaluate",
+                "--bundle",
+                str(root / "bundle"),
+                "--data",
+                str(real_subset_path),
+                "--include-training-families",
+                "--report",
+                str(report),
+                "--track",
+            ]
+        )
+        == 0
+    )
+    assert (report / "tradeoff.png").stat().st_size > 10_000
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    run = client.search_runs([client.get_experiment_by_name("budgetrouter").experiment_id])[0]
+    assert "router_tokens_saved" in run.data.metrics
+    logged = {a.path for a in client.list_artifacts(run.info.run_id, "report")}
+    assert {"report/report.md", "report/tradeoff.png"} <= logged

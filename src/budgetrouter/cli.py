@@ -265,6 +265,7 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also replay prompts of families the bundle was trained on (overstates the router)",
     )
+    p.add_argument("--track", action="store_true", help="log the evaluation as an MLflow run")
 
 
 def _unseen_observations(
@@ -326,6 +327,32 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     report["bundle_version"] = router.version
     if args.report:
         write_report(report, args.report)
+    if args.track:
+        from budgetrouter.tracking import start_run
+
+        with start_run(f"evaluate {router.version}") as run:
+            run.log_params(
+                {
+                    "bundle": args.bundle,
+                    "data": ",".join(map(str, args.data)),
+                    "include_training_families": args.include_training_families,
+                }
+            )
+            run.set_tags({"bundle_version": router.version, "kind": "evaluate"})
+            run.log_metrics(
+                {
+                    **{f"router_{k}": v for k, v in report["policies"]["router"].items()},
+                    **{
+                        f"curve_{n.replace(' ', '_').replace('-', '_')}_{k}": v
+                        for n, c in report["curves"].items()
+                        for k, v in c["summary"].items()
+                    },
+                }
+            )
+            if args.report:
+                run.log_artifacts(args.report, "report")
+            else:
+                run.log_dict(report, "report/report.json")
     summary = {k: v for k, v in report.items() if k not in ("curves", "predicted_vs_needed")}
     summary["curves"] = {name: c["summary"] for name, c in report["curves"].items()}
     print(json.dumps(summary, indent=2, default=float))
