@@ -36,18 +36,19 @@ GEMINI = {
 
 class _Handler(BaseHTTPRequestHandler):
     bodies: ClassVar[list] = []
+    replies: ClassVar[dict] = {}  # a test may set the reply of the next call per API
 
     def do_POST(self):
         length = int(self.headers.get("content-length", 0))
         self.bodies.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
         if "generateContent" in self.path:
-            reply = GEMINI
+            reply = self.replies.pop("gemini", GEMINI)
         elif self.path.endswith("/messages"):
-            reply = ANTHROPIC
+            reply = self.replies.pop("anthropic", ANTHROPIC)
         elif self.path.endswith("/responses"):
-            reply = OPENAI_RESPONSE
+            reply = self.replies.pop("responses", OPENAI_RESPONSE)
         else:
-            reply = OPENAI_CHAT
+            reply = self.replies.pop("chat", OPENAI_CHAT)
         data = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
