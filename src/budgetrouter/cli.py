@@ -451,6 +451,158 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_retrain(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--logs",
+        nargs="+",
+        required=True,
+        metavar="PATH",
+        help="outcome logs (OutcomeLog JSONL) or other observation files",
+    )
+    p.add_argument(
+        "--base-data",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="data to train on beside the logs (e.g. data/reasoning-gym)",
+    )
+    p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR", help="the current bundle")
+    p.add_argument(
+        "--out",
+        default="models/candidate",
+        metavar="DIR",
+        help="where to write the candidate bundle",
+    )
+    p.add_argument(
+        "--target-accuracy",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="the operator's target (default: the current bundle's)",
+    )
+    p.add_argument(
+        "--holdout-fraction",
+        type=float,
+        default=0.25,
+        metavar="SHARE",
+        help="share of task families held out to compare the two bundles",
+    )
+    p.add_argument("--config", metavar="JSON", help="TrainConfig options as a JSON file")
+    p.add_argument("--cache-dir", default=DEFAULT_CACHE, metavar="DIR")
+    p.add_argument("--run-name", default=None, help="MLflow run name")
+
+
+def _comparison_score(result: dict[str, float], target: float) -> tuple[bool, float]:
+    meets = result["accuracy_kept"] >= target - 1e-9
+    return meets, result["tokens_saved"] if meets else result["accuracy_kept"]
+
+
+def _run_retrain(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+    from sklearn.model_selection import GroupShuffleSplit
+
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.data import read_observations
+    from budgetrouter.replay import replay
+    from budgetrouter.router import Router
+    from budgetrouter.targets import build_targets
+    from budgetrouter.tracking import (
+        champion,
+        git_commit,
+        log_router_model,
+        register,
+        set_champion,
+        start_run,
+    )
+    from budgetrouter.training import train_router
+
+    if not 0 < args.holdout_fraction < 1:
+        raise UsageError(f"--holdout-fraction must be in (0, 1), got {args.holdout_fraction}")
+    current = Router.load(args.bundle)
+    logs = read_observations(args.logs)
+    base = read_observations(args.base_data) if args.base_data else None
+    pool = base if base is not None else logs
+    groups = pool["group"].astype(str).unique()
+    if len(groups) < 2:
+        raise UsageError("the held-out slice needs at least two task families (group column)")
+    split = GroupShuffleSplit(n_splits=1, test_size=args.holdout_fraction, random_state=0)
+    _, held_idx = next(split.split(np.zeros(len(groups)), groups=groups))
+    held_groups = set(groups[held_idx])
+    held = pool.loc[pool["group"].astype(str).isin(held_groups)]
+    everything = pd.concat([logs] if base is None else [logs, base], ignore_index=True)
+    train = everything.loc[~everything["group"].astype(str).isin(held_groups)]
+    options: dict[str, Any] = {}
+    if args.config:
+        with open(args.config, encoding="utf-8") as handle:
+            options = json.load(handle)
+    target = args.target_accuracy or current.manifest.get("train_config", {}).get(
+        "target_accuracy", 0.99
+    )
+    config = TrainConfig.from_dict({**options, "target_accuracy": target})
+    logger.info(
+        "training the candidate on %d runs; comparing on %d held-out runs of %d families",
+        len(train),
+        len(held),
+        len(held_groups),
+    )
+    result = train_router(train, config, current.embedder, cache_dir=args.cache_dir or None)
+    version = result.router.save(args.out)
+    candidate = Router.load(args.out)
+    targets = build_targets(held)
+    prompts = targets.prompts["prompt"].astype(str).tolist()
+    compared = {}
+    for name, router in (("current", current), ("candidate", candidate)):
+        budgets = np.array([
+            np.inf if d.budget_tokens is None else d.budget_tokens
+            for chunk in _chunks(prompts, ROUTE_CHUNK) for d in router.route_batch(list(chunk))
+        ], dtype="float64")  # fmt: skip
+        compared[name] = replay(targets, budgets).to_dict()
+    better = _comparison_score(compared["candidate"], target) > _comparison_score(
+        compared["current"], target
+    )
+    summary: dict[str, Any] = {
+        "target_accuracy": target,
+        "heldout_families": len(held_groups),
+        "heldout_runs": len(held),
+        "current": {"bundle_version": current.version, **compared["current"]},
+        "candidate": {"bundle": args.out, "bundle_version": version, **compared["candidate"]},
+        "candidate_is_better": bool(better),
+    }
+    with start_run(args.run_name or f"retrain {version}") as run:
+        run.log_params(
+            {
+                **config.to_dict(),
+                "logs": ",".join(args.logs),
+                "base_data": ",".join(args.base_data),
+                "current": args.bundle,
+            }
+        )
+        run.log_metrics({f"{who}_{k}": v for who, r in compared.items() for k, v in r.items()})
+        run.set_tags(
+            {
+                "git_commit": git_commit(),
+                "candidate_bundle_version": version,
+                "current_bundle_version": current.version,
+                "data_digest": result.router.manifest["data_digest"],
+            }
+        )
+        candidate_version = register(log_router_model(args.out), {"bundle_version": version})
+        now = champion()
+        if now is None:
+            current_version = register(
+                log_router_model(args.bundle, name="current_router"),
+                {"bundle_version": current.version},
+            )
+            set_champion(candidate_version if better else current_version)
+        elif better:
+            set_champion(candidate_version)
+        summary["registered_version"] = candidate_version
+        summary["champion_version"] = str(champion().version)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 COMMANDS: dict[
     str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 ] = {
@@ -461,6 +613,11 @@ COMMANDS: dict[
         "re-choose a bundle's price and margin on your own observations",
         _add_calibrate,
         _run_calibrate,
+    ),
+    "retrain": (
+        "train a candidate on outcome logs, compare it with the current bundle, register it",
+        _add_retrain,
+        _run_retrain,
     ),
 }
 

@@ -111,3 +111,59 @@ def start_run(run_name: str | None = None, experiment: str = EXPERIMENT) -> Iter
     with mlflow.start_run(run_name=run_name) as active:
         logger.info("MLflow run %s in %s (experiment %s)", active.info.run_id, uri, experiment)
         yield Run(mlflow, active.info.run_id)
+
+
+REGISTERED_MODEL = "budgetrouter"
+CHAMPION = "champion"
+
+
+def log_router_model(bundle: str | Path, name: str = "router") -> str:
+    """Log a bundle as an MLflow pyfunc model in the active run; returns its model URI.
+
+    The model is logged as code (:mod:`budgetrouter.mlflow_pyfunc`) with the bundle as its
+    artifact, so loading it never unpickles a Python object.
+    """
+    import mlflow
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    from budgetrouter.router import Router
+
+    code = Path(__file__).with_name("mlflow_pyfunc.py")
+    example = pd.DataFrame({"prompt": ["What is 2 + 3?"]})
+    decision = Router.load(bundle).route(example["prompt"][0]).to_dict()
+    output = pd.DataFrame([decision]).astype({"budget_tokens": "object"})
+    info = mlflow.pyfunc.log_model(
+        name=name,
+        python_model=str(code),
+        artifacts={"bundle": str(bundle)},
+        signature=infer_signature(example, output),
+    )
+    return str(info.model_uri)
+
+
+def register(model_uri: str, tags: Mapping[str, Any] | None = None) -> str:
+    """Register a logged model under :data:`REGISTERED_MODEL`; returns the new version."""
+    import mlflow
+
+    version = mlflow.register_model(model_uri, REGISTERED_MODEL, tags=dict(tags or {}))
+    return str(version.version)
+
+
+def champion() -> Any:
+    """The model version holding the ``champion`` alias, or ``None``."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient()
+    try:
+        return client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION)
+    except MlflowException:
+        return None
+
+
+def set_champion(version: str) -> None:
+    """Move the ``champion`` alias to ``version``."""
+    import mlflow
+
+    mlflow.MlflowClient().set_registered_model_alias(REGISTERED_MODEL, CHAMPION, version)
