@@ -51,10 +51,10 @@ def main() -> None:
     args = parser.parse_args()
 
     imp = import_seconds()
-    from budgetrouter import Router
+    from budgetrouter import Router, RouterConfig
 
     start = time.perf_counter()
-    router = Router.load(args.bundle)
+    router = Router.load(args.bundle, RouterConfig(cache_size=0))  # every call does the work
     load_s = time.perf_counter() - start
 
     table = pd.read_parquet(ROOT / "data" / "reasoning-gym" / "prompts.parquet")
@@ -84,6 +84,21 @@ def main() -> None:
             done += len(router.route_batch(prompts[i : i + batch]))
         throughput[batch] = done / (time.perf_counter() - start)
 
+    cached = Router(
+        router.embedder,
+        router.models,
+        router.policy,
+        router.manifest,
+        RouterConfig(cache_size=4096),
+        router.version,
+    )
+    cached.route(prompts[0])
+    hits = 20000
+    start = time.perf_counter()
+    for _ in range(hits):
+        cached.route(prompts[0])
+    hit_us = 1e6 * (time.perf_counter() - start) / hits
+
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = statistics.median(route_ms) / statistics.median(embed_ms)
     print(f"bundle                     {args.bundle} (version {router.version})")
@@ -107,6 +122,10 @@ def main() -> None:
     )
     print(f"route_batch() batch 32     {throughput[32]:.0f} prompts/s")
     print(f"route_batch() batch 256    {throughput[256]:.0f} prompts/s")
+    print(
+        f"route() cache hit          {hit_us:.1f} us (target < 50 us: "
+        f"{'met' if hit_us < 50 else 'NOT met'})"
+    )
     print(f"peak RSS                   {peak_mb:.0f} MiB")
 
 

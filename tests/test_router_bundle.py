@@ -198,3 +198,27 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_repeated_prompts_come_from_the_cache(tiny_bundle, monkeypatch):
+    router = Router.load(tiny_bundle, RouterConfig(cache_size=2))
+    calls = []
+    original = router._predict
+    monkeypatch.setattr(router, "_predict", lambda ps: calls.append(list(ps)) or original(ps))
+    first = router.route(PROMPTS[0])
+    assert router.route(PROMPTS[0]) is first
+    assert router.route_batch([PROMPTS[0], PROMPTS[1]])[0] is first
+    assert calls == [[PROMPTS[0]], [PROMPTS[1]]]
+    router.route(PROMPTS[2])  # evicts the least recently used (PROMPTS[0])
+    router.route(PROMPTS[0])
+    assert calls[-1] == [PROMPTS[0]]
+
+
+def test_cache_can_be_switched_off(tiny_bundle, monkeypatch):
+    router = Router.load(tiny_bundle, RouterConfig(cache_size=0))
+    calls = []
+    original = router._predict
+    monkeypatch.setattr(router, "_predict", lambda ps: calls.append(1) or original(ps))
+    router.route(PROMPTS[0])
+    router.route(PROMPTS[0])
+    assert len(calls) == 2

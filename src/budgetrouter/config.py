@@ -65,10 +65,14 @@ class RouterConfig(_DictMixin):
         instead.
     batch_size
         Prompts embedded per forward pass in :meth:`~budgetrouter.Router.route_batch`.
+    cache_size
+        Decisions kept in an in-memory LRU cache keyed by a hash of the prompt (a repeated
+        prompt costs microseconds); 0 turns the cache off.
     """
 
     fallback_tier: str | None = None
     batch_size: int = 32
+    cache_size: int = 4096
 
     def __post_init__(self) -> None:
         if self.fallback_tier is not None and self.fallback_tier not in TIER_NAMES:
@@ -77,6 +81,8 @@ class RouterConfig(_DictMixin):
             )
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ConfigError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        if not isinstance(self.cache_size, int) or self.cache_size < 0:
+            raise ConfigError(f"cache_size must be a non-negative integer, got {self.cache_size!r}")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -122,6 +125,8 @@ class Router:
         self.manifest = manifest
         self.config = config if config is not None else RouterConfig()
         self.version = version
+        self._cache: OrderedDict[bytes, Decision] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | Path, config: RouterConfig | None = None) -> Router:
@@ -171,6 +176,8 @@ class Router:
             "policy": self.policy.to_dict(),
         }
         m = self.models
+        with self._cache_lock:
+            self._cache.clear()  # the new bundle may decide differently (new policy)
         self.version = save_bundle(
             path,
             manifest,
@@ -218,6 +225,13 @@ class Router:
         >>> router.route("What is 2 + 3?").tier  # doctest: +SKIP
         'none'
         """
+        if self.config.cache_size and isinstance(prompt, str):
+            key = _key(prompt)
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
         return self.route_batch([prompt])[0]
 
     def route_batch(self, prompts: Sequence[str]) -> list[Decision]:
@@ -251,6 +265,13 @@ class Router:
                 raise PromptError(f"{where} {problem}; pass a non-empty string")
             else:
                 decisions[i] = self._fallback(f"prompt {i} {problem}")
+        size = self.config.cache_size
+        if size and valid:
+            keys = {i: _key(prompts[i]) for i in valid}
+            with self._cache_lock:
+                for i in valid:
+                    decisions[i] = self._cache.get(keys[i])
+            valid = [i for i in valid if decisions[i] is None]
         if valid:
             try:
                 routed = self._predict([prompts[i] for i in valid])
@@ -260,6 +281,14 @@ class Router:
                 routed = [self._fallback(f"routing failed: {exc}") for _ in valid]
             for i, decision in zip(valid, routed, strict=True):
                 decisions[i] = decision
+            if size:
+                with self._cache_lock:
+                    for i, decision in zip(valid, routed, strict=True):
+                        if not decision.fallback:
+                            self._cache[keys[i]] = decision
+                            self._cache.move_to_end(keys[i])
+                    while len(self._cache) > size:
+                        self._cache.popitem(last=False)
         return [d for d in decisions if d is not None]
 
     def predict_arrays(self, prompts: Sequence[str]) -> dict[str, np.ndarray]:
@@ -324,6 +353,10 @@ class Router:
             fallback=True,
             bundle_version=self.version,
         )
+
+
+def _key(prompt: str) -> bytes:
+    return hashlib.blake2b(prompt.encode("utf-8"), digest_size=16).digest()
 
 
 def _prompt_problem(prompt: object) -> str | None:
