@@ -128,3 +128,34 @@ def test_budget_curves_rise_with_the_budget():
     assert np.all(c[:, 0] == 0)
     easy, hard = np.argmin(need), np.argmax(need)
     assert s[easy, 2] > s[hard, 2]
+
+
+def test_onnx_int8_embedder_agrees_with_torch(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from budgetrouter.embedders import OnnxEmbedder, SentenceTransformerEmbedder
+
+    monkeypatch.setenv("BUDGETROUTER_HOME", str(tmp_path))
+    prompts = ["What is 2 + 3?", "Sort these numbers: 5 1 4", "x " * 600]
+    onnx = OnnxEmbedder()
+    assert onnx.path.is_file() and onnx.path.parent == tmp_path / "onnx"
+    fast = onnx.encode(prompts, batch_size=2)
+    ref = SentenceTransformerEmbedder().encode(prompts)
+    assert fast.shape == ref.shape == (3, 384)
+    assert np.min(np.sum(fast * ref, axis=1)) > 0.98  # cosine, per prompt
+    assert OnnxEmbedder().spec() == onnx.spec()  # reuses the exported file
+    code = (
+        "import budgetrouter.embedders as e, sys; e.OnnxEmbedder(); print('torch' in sys.modules)"
+    )
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "BUDGETROUTER_HOME": str(tmp_path)},
+    )
+    assert out.stdout.strip() == "False"  # no torch at route time
