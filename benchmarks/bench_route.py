@@ -1,6 +1,6 @@
 """Routing speed and memory of one or more bundles on this machine, measured in one run.
 
-Usage: python benchmarks/bench_route.py [--bundle models/default models/minilm-onnx] [--prompts 1000]
+Usage: python benchmarks/bench_route.py [--bundle DIR [DIR ...]] [--prompts 1000]
 
 For each bundle (its embedder: torch MiniLM, ONNX int8 MiniLM, ...) prints route() latency
 p50/p99 at batch 1 after warm-up on a fixed set of varied prompts from the bundled data, the
@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from budgetrouter import Router, RouterConfig
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,7 +44,7 @@ def import_seconds(repeats: int = 7) -> float:
     return statistics.median(times)
 
 
-def measure(router, prompts: list[str]) -> dict[str, float]:
+def measure(router: Router, prompts: list[str]) -> dict[str, float]:
     embedder = router.embedder
     for p in prompts[:50]:  # warm-up
         router.route(p)
@@ -83,7 +85,6 @@ def main() -> None:
     args = parser.parse_args()
 
     imp = import_seconds()
-    from budgetrouter import Router, RouterConfig
 
     table = pd.read_parquet(ROOT / "data" / "reasoning-gym" / "prompts.parquet")
     prompts = table.sample(n=args.prompts, random_state=0)["prompt"].tolist()

@@ -149,13 +149,11 @@ def test_onnx_int8_embedder_agrees_with_torch(tmp_path, monkeypatch):
     code = (
         "import budgetrouter.embedders as e, sys; e.OnnxEmbedder(); print('torch' in sys.modules)"
     )
-    import subprocess
-
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
-        env={**__import__("os").environ, "BUDGETROUTER_HOME": str(tmp_path)},
+        env={**os.environ, "BUDGETROUTER_HOME": str(tmp_path)},
     )
     assert out.stdout.strip() == "False"  # no torch at route time
