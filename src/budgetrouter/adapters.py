@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from budgetrouter.errors import ConfigError
 
@@ -108,6 +108,17 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("openrouter", "", "budget", budget_min=1,
                source="https://openrouter.ai/docs/use-cases/reasoning-tokens"),
 )  # fmt: skip
+
+
+class _Request(NamedTuple):
+    """One call's inputs, as every adapter of :data:`ADAPTERS` receives them."""
+
+    decision: Decision
+    cap: Capability
+    max_tokens: int | None
+    answer: int
+    strict: bool
+    notes: list[str]
 
 
 class RequestParams(dict[str, Any]):
@@ -222,16 +233,9 @@ def _budget(
     return budget, max_tokens
 
 
-def _openai(
-    decision: Decision,
-    cap: Capability,
-    max_tokens: int | None,
-    answer: int,
-    strict: bool,
-    notes: list[str],
-    responses: bool = False,
-) -> dict[str, Any]:
-    effort = _effort_for(decision, cap, notes)
+def _openai(req: _Request, responses: bool = False) -> dict[str, Any]:
+    max_tokens = req.max_tokens
+    effort = _effort_for(req.decision, req.cap, req.notes)
     if responses:
         out: dict[str, Any] = {"reasoning": {"effort": effort}}
         if max_tokens is not None:
@@ -243,25 +247,12 @@ def _openai(
     return out
 
 
-def _openai_responses(
-    decision: Decision,
-    cap: Capability,
-    max_tokens: int | None,
-    answer: int,
-    strict: bool,
-    notes: list[str],
-) -> dict[str, Any]:
-    return _openai(decision, cap, max_tokens, answer, strict, notes, responses=True)
+def _openai_responses(req: _Request) -> dict[str, Any]:
+    return _openai(req, responses=True)
 
 
-def _anthropic(
-    decision: Decision,
-    cap: Capability,
-    max_tokens: int | None,
-    answer: int,
-    strict: bool,
-    notes: list[str],
-) -> dict[str, Any]:
+def _anthropic(req: _Request) -> dict[str, Any]:
+    decision, cap, max_tokens, answer, strict, notes = req
     if cap.style == "adaptive":
         effort = _effort_for(decision, cap, notes)
         return {
@@ -287,14 +278,8 @@ def _anthropic(
     return {"max_tokens": limit, "thinking": {"type": "enabled", "budget_tokens": capped}}
 
 
-def _gemini(
-    decision: Decision,
-    cap: Capability,
-    max_tokens: int | None,
-    answer: int,
-    strict: bool,
-    notes: list[str],
-) -> dict[str, Any]:
+def _gemini(req: _Request) -> dict[str, Any]:
+    decision, cap, max_tokens, answer, strict, notes = req
     config: dict[str, Any] = {}
     if cap.style == "effort":
         config["thinking_config"] = {"thinking_level": _effort_for(decision, cap, notes)}
@@ -317,14 +302,8 @@ def _gemini(
     return {"config": config}
 
 
-def _server(
-    decision: Decision,
-    cap: Capability,
-    max_tokens: int | None,
-    answer: int,
-    strict: bool,
-    notes: list[str],
-) -> dict[str, Any]:
+def _server(req: _Request) -> dict[str, Any]:
+    decision, cap, max_tokens, answer, strict, notes = req
     if decision.tier == "none":
         body: dict[str, Any] = {"chat_template_kwargs": {"enable_thinking": False}}
         return {"extra_body": body, "max_tokens": max_tokens or answer}
@@ -340,14 +319,8 @@ def _server(
     return {"extra_body": body, "max_tokens": total}
 
 
-def _openrouter(
-    decision: Decision,
-    cap: Capability,
-    max_tokens: int | None,
-    answer: int,
-    strict: bool,
-    notes: list[str],
-) -> dict[str, Any]:
+def _openrouter(req: _Request) -> dict[str, Any]:
+    decision, cap, max_tokens, answer, strict, notes = req
     if decision.tier == "none":
         reasoning: dict[str, Any] = {"enabled": False}
     elif decision.budget_tokens is None:
@@ -426,7 +399,7 @@ def request_params(
         raise ConfigError(f"max_tokens must be positive, got {max_tokens!r}")
     cap = capability(provider, model)
     notes: list[str] = []
-    params = ADAPTERS[provider](decision, cap, max_tokens, answer_tokens, strict, notes)
+    params = ADAPTERS[provider](_Request(decision, cap, max_tokens, answer_tokens, strict, notes))
     for note in notes:
         logger.info("%s %s: %s", provider, model, note)
     return RequestParams(params, notes)
