@@ -272,8 +272,11 @@ class OnnxEmbedder:
         import numpy as np
 
         out = np.zeros((len(prompts), self.dim), dtype="float32")
+        # Batch prompts of similar length together so little of each batch is padding.
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         for start in range(0, len(prompts), batch_size):
-            batch = list(prompts[start : start + batch_size])
+            rows = order[start : start + batch_size]
+            batch = [prompts[i] for i in rows]
             with self._lock:
                 encoded = self._tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
@@ -285,7 +288,7 @@ class OnnxEmbedder:
             summed = (hidden * mask[..., None]).sum(axis=1)
             vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            out[start : start + len(batch)] = vectors / np.where(norms > 0, norms, 1.0)
+            out[rows] = vectors / np.where(norms > 0, norms, 1.0)
         return out
 
     def spec(self) -> dict[str, Any]:
