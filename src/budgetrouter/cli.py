@@ -37,6 +37,20 @@ class UsageError(BudgetRouterError):
 # --- train ---------------------------------------------------------------------------------
 
 
+def _read_config(path: str | None) -> dict[str, Any]:
+    """TrainConfig options from a JSON file (``{}`` without one)."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            options = json.load(handle)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"--config {path}: cannot read JSON ({exc})") from exc
+    if not isinstance(options, dict):
+        raise UsageError(f"--config {path}: must hold a JSON object of TrainConfig keys")
+    return options
+
+
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data",
@@ -84,15 +98,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from budgetrouter.embedders import get_embedder
     from budgetrouter.training import train_router
 
-    options: dict[str, Any] = {}
-    if args.config:
-        try:
-            with open(args.config, encoding="utf-8") as handle:
-                options = json.load(handle)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(f"--config {args.config}: cannot read JSON ({exc})") from exc
-        if not isinstance(options, dict):
-            raise UsageError(f"--config {args.config}: must hold a JSON object of TrainConfig keys")
+    options = _read_config(args.config)
     if args.target_accuracy is not None:
         options["target_accuracy"] = args.target_accuracy
     if args.max_mean_tokens is not None:
@@ -532,10 +538,7 @@ def _run_retrain(args: argparse.Namespace) -> int:
     held = pool.loc[pool["group"].astype(str).isin(held_groups)]
     everything = pd.concat([logs] if base is None else [logs, base], ignore_index=True)
     train = everything.loc[~everything["group"].astype(str).isin(held_groups)]
-    options: dict[str, Any] = {}
-    if args.config:
-        with open(args.config, encoding="utf-8") as handle:
-            options = json.load(handle)
+    options = _read_config(args.config)
     target = args.target_accuracy or current.manifest.get("train_config", {}).get(
         "target_accuracy", 0.99
     )
