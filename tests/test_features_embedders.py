@@ -43,7 +43,8 @@ def test_hashing_embedder_is_deterministic_and_normalised():
 
 def test_unknown_embedder_lists_choices():
     with pytest.raises(
-        ConfigError, match=r"Unknown embedder 'bert'. Available: \['hashing', 'minilm'\]"
+        ConfigError,
+        match=r"Unknown embedder 'bert'. Available: \['hashing', 'minilm', 'minilm-onnx'\]",
     ):
         get_embedder("bert")
 
