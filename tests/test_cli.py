@@ -193,22 +193,8 @@ def test_calibrate_writes_a_new_bundle_that_meets_the_target(
     data = tmp_path / "mine.parquet"
     observations.assign(group=observations["group"] + "-mine").to_parquet(data)
     out = tmp_path / "recalibrated"
-    assert (
-        main(
-            [
-                "calibrate",
-                "--bundle",
-                str(tiny_bundle),
-                "--data",
-                str(data),
-                "--target-accuracy",
-                "0.97",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    args = ["calibrate", "--bundle", str(tiny_bundle), "--data", str(data), "--out", str(out)]
+    assert main([*args, "--target-accuracy", "0.97"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["expected"]["accuracy_kept"] >= 0.97
     assert summary["bundle_version"] != summary["calibrated_from"]
@@ -216,22 +202,7 @@ def test_calibrate_writes_a_new_bundle_that_meets_the_target(
     assert router.version == summary["bundle_version"]
     assert router.manifest["calibration"]["target_accuracy"] == 0.97
     assert router.policy.price == summary["price"]
-    assert (
-        main(
-            [
-                "calibrate",
-                "--bundle",
-                str(tiny_bundle),
-                "--data",
-                str(data),
-                "--max-mean-tokens",
-                "5",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main([*args, "--max-mean-tokens", "5"]) == 0
     assert json.loads(capsys.readouterr().out)["expected"]["mean_tokens"] <= 5
 
 

@@ -122,3 +122,12 @@ def test_impossible_targets_say_what_is_reachable():
     success, cost = targets.curves(np.array(grid))
     with pytest.raises(ConfigError, match=r"the most this router keeps is 50.00%"):
         calibrate(TierPolicy(grid=grid, price=0.0), success, cost, targets, target_accuracy=0.99)
+
+
+def test_effective_budgets_apply_the_long_cap():
+    success = np.array([[0.0, 0.1, 0.2, 0.9]])
+    cost = np.array([[0.0, 10.0, 20.0, 30.0]])
+    uncapped = TierPolicy(grid=GRID, price=1e-6)
+    assert uncapped.effective_budgets(success, cost).tolist() == [math.inf]
+    capped = TierPolicy(grid=GRID, price=1e-6, long_cap_tokens=8000)
+    assert capped.effective_budgets(success, cost).tolist() == [8000.0]

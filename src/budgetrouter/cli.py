@@ -307,7 +307,7 @@ def _predict_all(router: Any, prompts: list[str]) -> dict[str, np.ndarray]:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from budgetrouter.evaluation import build_report, write_report
+    from budgetrouter.evaluation import build_report, curve_metrics, write_report
     from budgetrouter.router import Router
     from budgetrouter.targets import build_targets
 
@@ -348,11 +348,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             run.log_metrics(
                 {
                     **{f"router_{k}": v for k, v in report["policies"]["router"].items()},
-                    **{
-                        f"curve_{n.replace(' ', '_').replace('-', '_')}_{k}": v
-                        for n, c in report["curves"].items()
-                        for k, v in c["summary"].items()
-                    },
+                    **curve_metrics(report),
                 }
             )
             if args.report:
@@ -556,11 +552,7 @@ def _run_retrain(args: argparse.Namespace) -> int:
     prompts = targets.prompts["prompt"].astype(str).tolist()
     compared = {}
     for name, router in (("current", current), ("candidate", candidate)):
-        budgets = np.array([
-            np.inf if d.budget_tokens is None else d.budget_tokens
-            for chunk in _chunks(prompts, ROUTE_CHUNK) for d in router.route_batch(list(chunk))
-        ], dtype="float64")  # fmt: skip
-        compared[name] = replay(targets, budgets).to_dict()
+        compared[name] = replay(targets, _predict_all(router, prompts)["budget"]).to_dict()
     better = _comparison_score(compared["candidate"], target) > _comparison_score(
         compared["current"], target
     )

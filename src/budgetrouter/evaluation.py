@@ -69,6 +69,16 @@ def curve_summary(points: Sequence[Mapping[str, float]], none_kept: float) -> di
     return out
 
 
+def curve_metrics(report: Mapping[str, Any]) -> dict[str, float]:
+    """Flat, finite curve summaries of a report (``curve_<policy>_<summary>``), for MLflow."""
+    return {
+        f"curve_{name.replace(' ', '_').replace('-', '_')}_{key}": value
+        for name, c in report["curves"].items()
+        for key, value in c["summary"].items()
+        if math.isfinite(value)
+    }
+
+
 def tier_of(policy: TierPolicy, budgets: np.ndarray) -> list[str]:
     """Tier names of budgets under a policy's tier boundaries."""
     return [policy.tier(float(b)).name for b in budgets]

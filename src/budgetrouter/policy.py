@@ -124,6 +124,15 @@ class TierPolicy:
 
         return np.asarray(self.grid)[self.choose(success, cost, price, margin_steps)]
 
+    def effective_budgets(self, success: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Budgets as decisions give them: the grid's uncapped option becomes the long cap."""
+        import numpy as np
+
+        budgets = self.budgets(success, cost)
+        if self.long_cap_tokens is None:
+            return budgets
+        return np.where(np.isinf(budgets), float(self.long_cap_tokens), budgets)
+
     def tier(self, budget: float) -> Tier:
         """The tier (with its budget in tokens) for a chosen grid budget."""
         if budget <= 0:

@@ -297,8 +297,9 @@ class Router:
         Returns
         -------
         dict
-            ``median``, ``high``, ``p_no_thinking`` and ``budget`` of shape ``(n,)``;
-            ``success`` and ``cost`` curves on the policy's grid, shape ``(n, g)``.
+            ``median``, ``high``, ``p_no_thinking`` and ``budget`` (the budget a decision
+            gives, ``inf`` for no cap) of shape ``(n,)``; ``success`` and ``cost`` curves on
+            the policy's grid, shape ``(n, g)``.
         """
         import numpy as np
 
@@ -314,7 +315,7 @@ class Router:
             "p_no_thinking": np.clip(booster_predict(m.no_thinking, X), 0.0, 1.0),
             "success": success,
             "cost": cost,
-            "budget": self.policy.budgets(success, cost),
+            "budget": self.policy.effective_budgets(success, cost),
         }
 
     def _predict(self, prompts: list[str]) -> list[Decision]:

@@ -304,7 +304,7 @@ def train_router(
 
     from budgetrouter.data import data_digest
     from budgetrouter.embedders import EmbeddingCache, get_embedder
-    from budgetrouter.evaluation import build_report, knn_curves
+    from budgetrouter.evaluation import build_report, curve_metrics, knn_curves
     from budgetrouter.features import TEXT_FEATURE_NAMES
     from budgetrouter.model import booster_predict
     from budgetrouter.router import Router
@@ -454,12 +454,7 @@ def train_router(
         **{f"heldout_{b}_{k}": v for b, m in baselines.items() for k, v in m.items()},
         "price_per_token": policy.price,
         "margin_steps": policy.margin_steps,
-        **{
-            f"curve_{name.replace(' ', '_').replace('-', '_')}_{k}": v
-            for name, c in evaluation["curves"].items()
-            for k, v in c["summary"].items()
-            if math.isfinite(v)
-        },
+        **curve_metrics(evaluation),
         "train_seconds": time.perf_counter() - started,
     }
     report = {
