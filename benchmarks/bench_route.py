@@ -2,9 +2,10 @@
 
 Usage: python benchmarks/bench_route.py [--bundle DIR [DIR ...]] [--prompts 1000]
 
-For each bundle (its embedder: torch MiniLM, ONNX int8 MiniLM, ...) prints route() latency
-p50/p99 at batch 1 after warm-up on a fixed set of varied prompts from the bundled data, the
-embedder's own encode time on the same prompts in the same process and the ratio of the two,
+For each bundle (its embedder: torch MiniLM, ONNX int8 MiniLM, static MiniLM) prints route()
+latency p50/p99 at batch 1 after warm-up on a fixed set of varied prompts from the bundled data
+(every bundle on the same prompts, in alternating blocks of 50), the embedder's own encode time
+on the same prompts in the same process and the ratio of the two,
 and route_batch() throughput at batch 32 and 256; then a cache hit, the time to import the
 package and to load each bundle, and the peak resident memory.
 Targets: route() within 1.1x of its embedder; import under 0.3 s; a cache hit under 50 us;
@@ -44,42 +45,60 @@ def import_seconds(repeats: int = 7) -> float:
     return statistics.median(times)
 
 
-def measure(router: Router, prompts: list[str]) -> dict[str, float]:
-    embedder = router.embedder
-    for p in prompts[:50]:  # warm-up
-        router.route(p)
-        embedder.encode([p])
-    # Interleave the two measurements prompt by prompt, so machine noise hits both alike.
-    route_ms, embed_ms = [], []
-    for p in prompts:
-        t0 = time.perf_counter()
-        embedder.encode([p])
-        t1 = time.perf_counter()
-        router.route(p)
-        t2 = time.perf_counter()
-        embed_ms.append(1000 * (t1 - t0))
-        route_ms.append(1000 * (t2 - t1))
-    out = {
-        "route_p50": statistics.median(route_ms),
-        "route_p99": float(np.percentile(route_ms, 99)),
-        "embed_p50": statistics.median(embed_ms),
-        "embed_p99": float(np.percentile(embed_ms, 99)),
-    }
-    out["ratio"] = out["route_p50"] / out["embed_p50"]
-    for batch in (32, 256):
-        start = time.perf_counter()
-        done = sum(
-            len(router.route_batch(prompts[i : i + batch])) for i in range(0, len(prompts), batch)
-        )
-        out[f"batch_{batch}"] = done / (time.perf_counter() - start)
-    return out
+def measure(routers: dict[str, Router], prompts: list[str], block: int = 50) -> dict[str, dict]:
+    """Latency of every router on the same prompts, in alternating blocks.
+
+    Machine noise then hits every path alike, while each block runs one runtime at a time
+    (interleaving torch and onnxruntime call by call makes their idle threads compete).
+    """
+    times: dict[str, dict[str, list[float]]] = {n: {"route": [], "embed": []} for n in routers}
+    for router in routers.values():
+        for p in prompts[:50]:  # warm-up
+            router.route(p)
+            router.embedder.encode([p])
+    for start in range(0, len(prompts), block):
+        chunk = prompts[start : start + block]
+        for name, router in routers.items():
+            embedder = router.embedder
+            for p in chunk[:3]:  # re-warm after the switch, not timed
+                embedder.encode([p])
+            # Embedder alone, then route(), prompt by prompt: same runtime, same noise.
+            for p in chunk:
+                t0 = time.perf_counter()
+                embedder.encode([p])
+                t1 = time.perf_counter()
+                router.route(p)
+                t2 = time.perf_counter()
+                times[name]["embed"].append(1000 * (t1 - t0))
+                times[name]["route"].append(1000 * (t2 - t1))
+    results = {}
+    for name, router in routers.items():
+        route_ms, embed_ms = times[name]["route"], times[name]["embed"]
+        out = {
+            "route_p50": statistics.median(route_ms),
+            "route_p99": float(np.percentile(route_ms, 99)),
+            "embed_p50": statistics.median(embed_ms),
+            "embed_p99": float(np.percentile(embed_ms, 99)),
+        }
+        out["ratio"] = out["route_p50"] / out["embed_p50"]
+        for batch in (32, 256):
+            begin = time.perf_counter()
+            done = sum(
+                len(router.route_batch(prompts[i : i + batch]))
+                for i in range(0, len(prompts), batch)
+            )
+            out[f"batch_{batch}"] = done / (time.perf_counter() - begin)
+        results[name] = out
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = [str(ROOT / "models" / "default")]
-    if (ROOT / "models" / "minilm-onnx").is_dir():
-        default.append(str(ROOT / "models" / "minilm-onnx"))
+    default = [
+        str(ROOT / "models" / name)
+        for name in ("default", "minilm-onnx", "minilm-static")
+        if (ROOT / "models" / name).is_dir()
+    ]
     parser.add_argument("--bundle", nargs="+", default=default)
     parser.add_argument("--prompts", type=int, default=1000)
     args = parser.parse_args()
@@ -93,15 +112,17 @@ def main() -> None:
         f"import budgetrouter: {imp * 1000:.0f} ms (target < 300 ms: "
         f"{'met' if imp < 0.3 else 'NOT met'})"
     )
-    results = {}
+    routers, paths, load_s = {}, {}, {}
     for path in args.bundle:
         start = time.perf_counter()
         router = Router.load(path, RouterConfig(cache_size=0))  # every call does the work
-        load_s = time.perf_counter() - start
-        r = measure(router, prompts)
-        results[router.embedder.name] = r
-        print(f"\n{path} (embedder {router.embedder.name}, version {router.version})")
-        print(f"  Router.load                {load_s:.2f} s")
+        load_s[router.embedder.name] = time.perf_counter() - start
+        routers[router.embedder.name] = router
+        paths[router.embedder.name] = path
+    results = measure(routers, prompts)
+    for name, r in results.items():
+        print(f"\n{paths[name]} (embedder {name}, version {routers[name].version})")
+        print(f"  Router.load                {load_s[name]:.2f} s")
         print(
             f"  route() batch 1            p50 {r['route_p50']:.2f} ms, p99 {r['route_p99']:.2f} ms"
         )
@@ -126,12 +147,14 @@ def main() -> None:
         f"\nroute() cache hit: {hit_us:.1f} us (target < 50 us: "
         f"{'met' if hit_us < 50 else 'NOT met'})"
     )
-    if "minilm" in results and "minilm-onnx" in results:
-        speedup = results["minilm"]["route_p50"] / results["minilm-onnx"]["route_p50"]
-        print(
-            f"route() p50 torch / ONNX int8: {speedup:.2f}x (target >= 3: "
-            f"{'met' if speedup >= 3 else 'NOT met'})"
-        )
+    if "minilm" in results:
+        for name, r in results.items():
+            if name != "minilm":
+                speedup = results["minilm"]["route_p50"] / r["route_p50"]
+                print(
+                    f"route() p50 torch / {name}: {speedup:.2f}x (target >= 3: "
+                    f"{'met' if speedup >= 3 else 'NOT met'})"
+                )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak_mb:.0f} MiB")
 

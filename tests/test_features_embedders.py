@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -6,6 +8,8 @@ from budgetrouter.embedders import EmbeddingCache, HashingEmbedder, get_embedder
 from budgetrouter.errors import ConfigError
 from budgetrouter.features import TEXT_FEATURE_NAMES, build_features, feature_names, text_features
 from budgetrouter.model import BudgetCurveModel, NoThinkingClassifier, TokenBudgetRegressor
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_feature_names_and_shape():
@@ -44,7 +48,10 @@ def test_hashing_embedder_is_deterministic_and_normalised():
 def test_unknown_embedder_lists_choices():
     with pytest.raises(
         ConfigError,
-        match=r"Unknown embedder 'bert'. Available: \['hashing', 'minilm', 'minilm-onnx'\]",
+        match=(
+            r"Unknown embedder 'bert'. "
+            r"Available: \['hashing', 'minilm', 'minilm-onnx', 'minilm-static'\]"
+        ),
     ):
         get_embedder("bert")
 
@@ -158,3 +165,55 @@ def test_onnx_int8_embedder_agrees_with_torch(tmp_path, monkeypatch):
         env={**os.environ, "BUDGETROUTER_HOME": str(tmp_path)},
     )
     assert out.stdout.strip() == "False"  # no torch at route time
+
+
+def test_static_embedder_is_distilled_once_and_needs_no_torch(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from budgetrouter.embedders import SentenceTransformerEmbedder, StaticEmbedder
+
+    monkeypatch.setenv("BUDGETROUTER_HOME", str(tmp_path))
+    import pandas as pd
+
+    table = pd.read_parquet(ROOT / "data" / "reasoning-gym" / "prompts.parquet")
+    pairs = table.groupby("family").head(2).head(60)
+    family, prompts = pairs["family"].to_numpy(), pairs["prompt"].tolist()
+    static = StaticEmbedder()
+    assert static.path.parent == tmp_path / "onnx" and static.dim == 384
+    vectors = static.encode(prompts)
+    assert vectors.shape == (60, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-3)
+
+    def same_family_neighbour(v):
+        sims = v @ v.T
+        np.fill_diagonal(sims, -np.inf)
+        return np.mean(family[sims.argmax(axis=1)] == family)
+
+    # What routing relies on: a prompt's nearest neighbour is of its own task family, about
+    # as often as with MiniLM itself (0.85 against 0.88 here).
+    rate = same_family_neighbour(vectors)
+    assert rate >= 0.7
+    assert rate >= same_family_neighbour(SentenceTransformerEmbedder().encode(prompts)) - 0.1
+    assert StaticEmbedder().spec() == static.spec()  # reuses the distilled table
+    assert static.encode([]).shape == (0, 384)
+    code = (
+        "import budgetrouter.embedders as e, sys; v = e.StaticEmbedder().encode(['hi']); "
+        "print('torch' in sys.modules, v.shape)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "BUDGETROUTER_HOME": str(tmp_path)},
+    )
+    assert out.stdout.strip() == "False (1, 384)"  # no torch at route time
+
+
+def test_static_embedder_rejects_a_folder_without_a_model(tmp_path):
+    from budgetrouter.embedders import StaticEmbedder
+
+    with pytest.raises(ConfigError, match=r"No model2vec model at .*model.safetensors missing"):
+        StaticEmbedder(path=tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -57,9 +58,10 @@ def _add_train(p: argparse.ArgumentParser) -> None:
         nargs="+",
         required=True,
         metavar="PATH",
-        help="observation files (.jsonl/.csv/.parquet) or reasoning-gym folders",
+        help="observation files (.jsonl/.csv/.parquet), folders of them, or reasoning-gym folders",
     )
     p.add_argument("--out", default=DEFAULT_BUNDLE, metavar="DIR", help="bundle folder to write")
+    _add_dask(p)
     target = p.add_mutually_exclusive_group()
     target.add_argument(
         "--target-accuracy",
@@ -92,11 +94,64 @@ def _add_train(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_dask(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="train on a Dask cluster: 'local' (one worker per core on this machine) or a "
+        "scheduler address such as tcp://HOST:8786",
+    )
+    p.add_argument(
+        "--dask-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of a --dask local cluster (default: one per core)",
+    )
+
+
+@contextlib.contextmanager
+def _cluster(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask client of ``--dask`` for the duration of a command, or ``None``."""
+    if not args.dask:
+        yield None
+        return
+    from budgetrouter.distributed import dask_client
+
+    if args.dask_workers is not None and args.dask_workers < 1:
+        raise UsageError(f"--dask-workers must be at least 1, got {args.dask_workers}")
+    with dask_client(args.dask, args.dask_workers) as client:
+        yield client
+
+
+def _train(
+    args: argparse.Namespace,
+    client: Any,
+    paths: list[str],
+    config: Any,
+    embedder: Any,
+    exclude_groups: Sequence[str] = (),
+) -> Any:
+    """Train in this process, or on the Dask cluster of ``client``; returns the TrainResult."""
+    if client is not None:
+        from budgetrouter.distributed import train_router_dask
+
+        return train_router_dask(paths, client, config, embedder, exclude_groups)
+    from budgetrouter.data import read_observations
+    from budgetrouter.training import train_router
+
+    observations = read_observations(paths)
+    if exclude_groups:
+        observations = observations.loc[
+            ~observations["group"].astype(str).isin(set(exclude_groups))
+        ]
+    return train_router(observations, config, embedder, cache_dir=args.cache_dir or None)
+
+
 def _run_train(args: argparse.Namespace) -> int:
     from budgetrouter.config import TrainConfig
-    from budgetrouter.data import read_observations
     from budgetrouter.embedders import get_embedder
-    from budgetrouter.training import train_router
 
     options = _read_config(args.config)
     if args.target_accuracy is not None:
@@ -104,10 +159,10 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.max_mean_tokens is not None:
         options["max_mean_tokens"] = args.max_mean_tokens
     config = TrainConfig.from_dict(options)
-    observations = read_observations(args.data)
-    kwargs = {"show_progress_bar": True} if args.embedder == "minilm" else {}
+    kwargs = {"show_progress_bar": True} if args.embedder == "minilm" and not args.dask else {}
     embedder = get_embedder(args.embedder, **kwargs)
-    result = train_router(observations, config, embedder, cache_dir=args.cache_dir or None)
+    with _cluster(args) as client:
+        result = _train(args, client, list(args.data), config, embedder)
     version = result.router.save(args.out)
     if args.report:
         from budgetrouter.evaluation import write_report
@@ -122,6 +177,7 @@ def _run_train(args: argparse.Namespace) -> int:
                     **config.to_dict(),
                     "data": ",".join(args.data),
                     "embedder": embedder.name,
+                    "dask": args.dask or "",
                     **result.report["counts"],
                 }
             )
@@ -148,8 +204,12 @@ def _run_train(args: argparse.Namespace) -> int:
     summary = {
         "bundle": str(args.out),
         "bundle_version": version,
-        "heldout_families": result.report["counts"]["groups"],
-        "outer_folds": len(result.report["per_fold"]),
+        "families": result.report["counts"]["groups"],
+        "evaluated_on": (
+            "dask calibration sample (out-of-family models)"
+            if args.dask
+            else f"nested cross-validation, {len(result.report['per_fold'])} outer folds"
+        ),
         "accuracy_kept": round(h["router"]["accuracy_kept"], 4),
         "tokens_saved": round(h["router"]["tokens_saved"], 4),
         "fixed_budget_tokens_saved": round(h["fixed_at_router_accuracy"]["tokens_saved"], 4),
@@ -492,6 +552,7 @@ def _add_retrain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="JSON", help="TrainConfig options as a JSON file")
     p.add_argument("--cache-dir", default=DEFAULT_CACHE, metavar="DIR")
     p.add_argument("--run-name", default=None, help="MLflow run name")
+    _add_dask(p)
 
 
 def _comparison_score(result: dict[str, float], target: float) -> tuple[bool, float]:
@@ -501,7 +562,6 @@ def _comparison_score(result: dict[str, float], target: float) -> tuple[bool, fl
 
 def _run_retrain(args: argparse.Namespace) -> int:
     import numpy as np
-    import pandas as pd
     from sklearn.model_selection import GroupShuffleSplit
 
     from budgetrouter.config import TrainConfig
@@ -517,35 +577,49 @@ def _run_retrain(args: argparse.Namespace) -> int:
         set_champion,
         start_run,
     )
-    from budgetrouter.training import train_router
 
     if not 0 < args.holdout_fraction < 1:
         raise UsageError(f"--holdout-fraction must be in (0, 1), got {args.holdout_fraction}")
     current = Router.load(args.bundle)
-    logs = read_observations(args.logs)
-    base = read_observations(args.base_data) if args.base_data else None
-    pool = base if base is not None else logs
-    groups = pool["group"].astype(str).unique()
-    if len(groups) < 2:
-        raise UsageError("the held-out slice needs at least two task families (group column)")
-    split = GroupShuffleSplit(n_splits=1, test_size=args.holdout_fraction, random_state=0)
-    _, held_idx = next(split.split(np.zeros(len(groups)), groups=groups))
-    held_groups = set(groups[held_idx])
-    held = pool.loc[pool["group"].astype(str).isin(held_groups)]
-    everything = pd.concat([logs] if base is None else [logs, base], ignore_index=True)
-    train = everything.loc[~everything["group"].astype(str).isin(held_groups)]
     options = _read_config(args.config)
     target = args.target_accuracy or current.manifest.get("train_config", {}).get(
         "target_accuracy", 0.99
     )
     config = TrainConfig.from_dict({**options, "target_accuracy": target})
-    logger.info(
-        "training the candidate on %d runs; comparing on %d held-out runs of %d families",
-        len(train),
-        len(held),
-        len(held_groups),
-    )
-    result = train_router(train, config, current.embedder, cache_dir=args.cache_dir or None)
+    with _cluster(args) as client:
+        # Families held out to compare the two bundles come from the base data when given
+        # (a fixed yardstick), else from the logs.
+        pool_paths = list(args.base_data or args.logs)
+        pool: Any
+        if client is None:
+            pool = read_observations(pool_paths)
+        else:
+            from budgetrouter.distributed import read_observations_dask
+
+            pool = read_observations_dask(pool_paths)
+        unique = pool["group"].drop_duplicates()
+        groups = np.array(sorted(map(str, unique if client is None else unique.compute())))
+        if len(groups) < 2:
+            raise UsageError("the held-out slice needs at least two task families (group column)")
+        split = GroupShuffleSplit(n_splits=1, test_size=args.holdout_fraction, random_state=0)
+        _, held_idx = next(split.split(np.zeros(len(groups)), groups=groups))
+        held_groups = sorted(groups[held_idx])
+        held = pool.loc[pool["group"].isin(held_groups)]
+        if client is not None:
+            held = held.compute()
+        logger.info(
+            "training the candidate without %d held-out families; comparing on their %d runs",
+            len(held_groups),
+            len(held),
+        )
+        result = _train(
+            args,
+            client,
+            [*args.logs, *args.base_data],
+            config,
+            current.embedder,
+            exclude_groups=held_groups,
+        )
     version = result.router.save(args.out)
     candidate = Router.load(args.out)
     targets = build_targets(held)
@@ -639,7 +713,9 @@ def main(argv: list[str] | None = None) -> int:
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )
     if args.verbose == 0:
-        for noisy in ("mlflow", "alembic", "sentence_transformers", "httpx", "urllib3"):
+        for noisy in (
+            "mlflow", "alembic", "sentence_transformers", "httpx", "urllib3", "distributed",
+        ):  # fmt: skip
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.run(args))

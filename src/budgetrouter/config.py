@@ -121,6 +121,9 @@ class TrainConfig(_DictMixin):
         Settings of the scikit-learn baselines reported beside LightGBM.
     random_state
         Seed of the family split and of LightGBM.
+    calibration_runs
+        Training on Dask only: at most about this many runs (those of a random sample of
+        prompts) are gathered to the client to calibrate the price and margin.
     """
 
     target_accuracy: float = 0.99
@@ -140,6 +143,7 @@ class TrainConfig(_DictMixin):
     knn_neighbors: int = 25
     ridge_alpha: float = 10.0
     random_state: int = 0
+    calibration_runs: int = 2_000_000
 
     def __post_init__(self) -> None:
         _check_fraction("target_accuracy", self.target_accuracy)
@@ -185,6 +189,7 @@ class TrainConfig(_DictMixin):
             "num_leaves",
             "min_child_samples",
             "knn_neighbors",
+            "calibration_runs",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < (2 if name.endswith("folds") else 1):

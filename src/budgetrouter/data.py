@@ -54,8 +54,9 @@ def read_observations(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     Parameters
     ----------
     paths
-        Files (``.jsonl``, ``.csv``, ``.parquet``) or reasoning-gym folders (holding
-        ``prompts.parquet`` and ``outcomes.parquet``). Tables are concatenated in order.
+        Files (``.jsonl``, ``.csv``, ``.parquet``), folders of such files, or reasoning-gym
+        folders (holding ``prompts.parquet`` and ``outcomes.parquet``). Tables are
+        concatenated in order.
 
     Returns
     -------
@@ -71,14 +72,40 @@ def read_observations(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     """
     import pandas as pd
 
+    files = observation_files(paths)
+    frames = [_read_one(p) for p in files]
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    logger.info("read %d observations of %d prompts", len(table), table["prompt"].nunique())
+    return table
+
+
+def observation_files(paths: str | Path | Sequence[str | Path]) -> list[Path]:
+    """Expand paths into observation files (a folder gives the files under it, sorted).
+
+    A reasoning-gym folder stays one entry. Raises :class:`~budgetrouter.errors.DataError`
+    when a path is missing or a folder holds no observation files.
+    """
     if isinstance(paths, str | Path):
         paths = [paths]
     if not paths:
         raise DataError("<none>", "no observation files given; pass at least one path")
-    frames = [_read_one(Path(p)) for p in paths]
-    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    logger.info("read %d observations of %d prompts", len(table), table["prompt"].nunique())
-    return table
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and not (path / "outcomes.parquet").is_file():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMATS)
+            if not found:
+                raise DataError(
+                    str(path),
+                    "is a folder with no observation files (.jsonl, .csv, .parquet) and not a "
+                    "reasoning-gym folder (prompts.parquet + outcomes.parquet)",
+                )
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise DataError(str(path), "no such file; check the path")
+    return files
 
 
 def _read_one(path: Path) -> pd.DataFrame:

@@ -52,6 +52,7 @@ class DataError(BudgetRouterError, ValueError):
         self, source: str, message: str, *, row: int | None = None, field: str | None = None
     ) -> None:
         self.source = source
+        self.message = message
         self.row = row
         self.field = field
         where = source
@@ -60,6 +61,14 @@ class DataError(BudgetRouterError, ValueError):
         if field is not None:
             where += f", field '{field}'"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors raised on Dask workers travel to the client pickled.
+        return (_rebuild_data_error, (self.source, self.message, self.row, self.field))
+
+
+def _rebuild_data_error(source: str, message: str, row: int | None, field: str | None) -> DataError:
+    return DataError(source, message, row=row, field=field)
 
 
 def __getattr__(name: str) -> Any:
