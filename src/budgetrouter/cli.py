@@ -117,10 +117,18 @@ def _cluster(args: argparse.Namespace) -> Iterator[Any]:
     if not args.dask:
         yield None
         return
-    from budgetrouter.distributed import dask_client
+    from budgetrouter.distributed import _import_dask, dask_client
 
     if args.dask_workers is not None and args.dask_workers < 1:
         raise UsageError(f"--dask-workers must be at least 1, got {args.dask_workers}")
+    _import_dask()
+    if not args.verbose:
+        import distributed  # noqa: F401  (it sets its own log levels when imported)
+
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+        # lightgbm.dask warns on every fit that the sklearn wrapper's n_jobs is ignored.
+        for name in ("distributed.shuffle", "lightgbm"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     with dask_client(args.dask, args.dask_workers) as client:
         yield client
 
@@ -597,7 +605,7 @@ def _run_retrain(args: argparse.Namespace) -> int:
             from budgetrouter.distributed import read_observations_dask
 
             pool = read_observations_dask(pool_paths)
-        unique = pool["group"].drop_duplicates()
+        unique = pool["group"].drop_duplicates(**({} if client is None else {"split_out": 1}))
         groups = np.array(sorted(map(str, unique if client is None else unique.compute())))
         if len(groups) < 2:
             raise UsageError("the held-out slice needs at least two task families (group column)")
@@ -719,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.run(args))
-    except (BudgetRouterError, ValueError, OSError) as exc:
+    except (BudgetRouterError, ValueError, OSError, ImportError) as exc:
         print(f"budgetrouter {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

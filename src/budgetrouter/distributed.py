@@ -185,6 +185,11 @@ def _hash_share(values: pd.Series) -> np.ndarray:
     )
 
 
+def _sample_runs(frame: pd.DataFrame, share: float) -> pd.DataFrame:
+    """The runs of the prompts in the calibration sample (chosen by a hash of the prompt)."""
+    return frame.loc[_hash_share(frame["prompt"]) < share]
+
+
 def _run_columns(frame: pd.DataFrame, grid: np.ndarray, none_max_tokens: int) -> pd.DataFrame:
     """Per-run contributions to the per-prompt targets (summed by the group-by)."""
     import numpy as np
@@ -321,9 +326,30 @@ def _projection(embeddings: da.Array, dim: int) -> tuple[np.ndarray, np.ndarray]
 
 
 class _Design:
-    """Row-aligned Dask arrays of one set of prompts (features, curves, labels)."""
+    """Row-aligned Dask arrays of one set of prompts: features, mean curves, weights, labels."""
 
-    def __init__(self, table: dd.DataFrame, n_features: int, n_grid: int) -> None:
+    def __init__(
+        self,
+        X: da.Array,
+        success: da.Array,
+        cost: da.Array,
+        weight: da.Array,
+        log_needed: da.Array | None = None,
+        no_reasoning: da.Array | None = None,
+    ) -> None:
+        self.X, self.success, self.cost, self.weight = X, success, cost, weight
+        self.log_needed, self.no_reasoning = log_needed, no_reasoning
+
+    def label(self, name: str) -> da.Array:
+        """``log_needed`` or ``no_reasoning``, which only a design built from a table has."""
+        value = getattr(self, name)
+        if value is None:
+            raise ValueError(f"this design was built without {name}")
+        return value
+
+    @classmethod
+    def from_table(cls, table: dd.DataFrame, n_features: int, n_grid: int) -> _Design:
+        """Split a table of :func:`_design_partition` columns into aligned arrays."""
         table = table.drop(columns=["prompt"])
         arr = table.to_dask_array(lengths=True)
         columns = list(table.columns)
@@ -332,12 +358,14 @@ class _Design:
         def col(name: str) -> da.Array:
             return arr[:, columns.index(name)]
 
-        self.X = arr[:, :f]
-        self.success = arr[:, f : f + 2 * n_grid : 2]
-        self.cost = arr[:, f + 1 : f + 2 * n_grid : 2]
-        self.weight, self.solved = col("weight"), col("solved")
-        self.log_needed, self.no_reasoning = col("log_needed"), col("no_reasoning")
-        self.n_grid = n_grid
+        return cls(
+            X=arr[:, :f],
+            success=arr[:, f : f + 2 * n_grid : 2],
+            cost=arr[:, f + 1 : f + 2 * n_grid : 2],
+            weight=col("weight"),
+            log_needed=col("log_needed"),
+            no_reasoning=col("no_reasoning"),
+        )
 
     def stacked(self, grid: np.ndarray) -> tuple[da.Array, da.Array, da.Array, da.Array]:
         """Features repeated per budget plus the budget, with the targets raveled alike."""
@@ -371,8 +399,12 @@ def _fit_dask(
     w: da.Array | None,
     **extra: Any,
 ) -> Any:
+    import lightgbm
     import lightgbm.dask as lgbd
 
+    # lightgbm.dask reports its network set-up with print() unless given a logger.
+    lightgbm.register_logger(logging.getLogger("lightgbm"))
+    params = {k: v for k, v in params.items() if k != "n_jobs"}  # each worker uses its threads
     model = lgbd.DaskLGBMRegressor(client=client, **params, **extra)
     model.fit(X, y, sample_weight=w)
     return model.to_local().booster_
@@ -469,7 +501,7 @@ def train_router_dask(
         rows = rows[~rows["group"].isin(list(map(str, exclude_groups)))]
     n_runs, groups, digests = dask.compute(
         rows.map_partitions(len).sum(),
-        rows["group"].drop_duplicates(),
+        rows["group"].drop_duplicates(split_out=1),
         rows.map_partitions(_partition_digest, meta=("digest", "object")),
     )
     groups = sorted(map(str, groups))
@@ -516,15 +548,14 @@ def train_router_dask(
     X_sample = sample.iloc[:, :n_features].to_numpy(dtype="float64")
     oof_s, oof_c = np.zeros((len(sample), g)), np.zeros((len(sample), g))
     for k in range(cfg.n_folds):
-        train = _Design(design[design["fold"] != k], n_features, g)
+        train = _Design.from_table(design[design["fold"] != k], n_features, g)
         model = _fit_curves(client, train, grid, cfg)
         rows_k = sample["fold"].to_numpy() == k
         if rows_k.any():
             oof_s[rows_k], oof_c[rows_k] = model.predict(X_sample[rows_k])
         logger.info("calibration fold %d/%d done", k + 1, cfg.n_folds)
 
-    wanted = set(sample_prompts.astype(str))
-    sample_runs = rows[rows["prompt"].isin(list(wanted))].compute()
+    sample_runs = rows.map_partitions(_sample_runs, sample_share, meta=rows._meta).compute()
     sample_runs = sample_runs.dropna(axis="columns", how="all")
     targets = build_targets(sample_runs, none_max_tokens=cfg.none_max_tokens)
     position = {p: i for i, p in enumerate(sample_prompts.astype(str))}
@@ -544,20 +575,31 @@ def train_router_dask(
     )
 
     logger.info("fitting the final models on all %d families", len(groups))
-    everything = _Design(design, n_features, g)
+    everything = _Design.from_table(design, n_features, g)
     curves = _fit_curves(client, everything, grid, cfg)
-    solved = _Design(design[design["solved"] > 0], n_features, g)
+    solved = _Design.from_table(design[design["solved"] > 0], n_features, g)
     params = _lgbm_params(_Params(**_lgbm_kwargs(cfg)))
     n_solved = int(n_prompts - n_censored)
     reg_params = {**params, "min_child_samples": min(cfg.min_child_samples, max(1, n_solved // 4))}
     quantile = {
         q: _fit_dask(
-            client, reg_params, solved.X, solved.log_needed, None, objective="quantile", alpha=q
+            client,
+            reg_params,
+            solved.X,
+            solved.label("log_needed"),
+            None,
+            objective="quantile",
+            alpha=q,
         )
         for q in (0.5, cfg.quantile_high)
     }
     no_thinking = _fit_dask(
-        client, params, everything.X, everything.no_reasoning, None, objective="cross_entropy"
+        client,
+        params,
+        everything.X,
+        everything.label("no_reasoning"),
+        None,
+        objective="cross_entropy",
     )
     models = RouterModels(
         curves=curves,

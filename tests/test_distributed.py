@@ -1,0 +1,200 @@
+"""Training on Dask: a real LocalCluster with two worker processes, small real data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from budgetrouter import Router, TrainConfig
+from budgetrouter.cli import main
+from budgetrouter.data import read_observations
+from budgetrouter.errors import ConfigError, DataError
+from budgetrouter.training import _grid, fit_projection
+
+pytest.importorskip("distributed")
+
+SMALL = {"n_estimators": 40, "min_child_samples": 20, "n_folds": 3, "n_outer_folds": 3}
+
+
+@pytest.fixture(scope="module")
+def client():
+    from budgetrouter.distributed import dask_client
+
+    with dask_client("local", n_workers=2) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def shards(real_subset_path, tmp_path_factory):
+    """The real subset split by family into Parquet and JSONL files, as logs would arrive."""
+    folder = tmp_path_factory.mktemp("shards")
+    table = pd.read_parquet(real_subset_path)
+    for i, (_, part) in enumerate(table.groupby("group", observed=True)):
+        if i % 2:
+            part.to_parquet(folder / f"part-{i:02d}.parquet")
+        else:
+            part.to_json(folder / f"part-{i:02d}.jsonl", orient="records", lines=True)
+    return folder
+
+
+def test_dask_reader_matches_the_in_memory_reader(client, shards):
+    from budgetrouter.distributed import read_observations_dask
+
+    ddf = read_observations_dask(shards)
+    assert ddf.npartitions == len(list(shards.iterdir()))
+    got = ddf.compute().sort_values(["prompt", "reasoning_tokens", "model"]).reset_index(drop=True)
+    want = read_observations(shards)
+    want = want.sort_values(["prompt", "reasoning_tokens", "model"]).reset_index(drop=True)
+    assert len(got) == len(want)
+    for column in ("prompt", "reasoning_tokens", "correct", "group"):
+        assert got[column].tolist() == want[column].tolist()
+
+
+def test_per_prompt_targets_on_the_cluster_equal_the_single_machine_ones(client, shards):
+    from budgetrouter.distributed import prompt_targets_dask, read_observations_dask
+    from budgetrouter.targets import build_targets
+
+    grid = _grid(TrainConfig())
+    got = prompt_targets_dask(read_observations_dask(shards), grid).compute()
+    got = got.set_index("prompt").sort_index()
+    targets = build_targets(read_observations(shards))
+    success, cost = targets.curves(grid)
+    want = targets.prompts.assign(
+        **{f"s{j}": success[:, j] for j in range(len(grid))},
+        **{f"c{j}": cost[:, j] for j in range(len(grid))},
+    )
+    want = want.set_index(want["prompt"].astype(str)).sort_index()
+    assert got.index.astype(str).tolist() == want.index.tolist()
+    np.testing.assert_array_equal(got["n_runs"], want["n_runs"])
+    np.testing.assert_array_equal(got["max_tokens"], want["max_tokens"])
+    np.testing.assert_array_equal(got["needed_tokens"].isna(), want["censored"])
+    solved = ~want["censored"].to_numpy()
+    np.testing.assert_allclose(got["needed_tokens"][solved], want["needed_tokens"][solved])
+    np.testing.assert_array_equal(got["no_reasoning"] > 0, want["no_reasoning"])
+    for j in range(len(grid)):
+        np.testing.assert_allclose(got[f"s{j}"], want[f"s{j}"])
+        np.testing.assert_allclose(got[f"c{j}"], want[f"c{j}"])
+
+
+def test_projection_from_the_distributed_covariance_matches_the_svd():
+    import dask.array as da
+
+    from budgetrouter.distributed import _projection
+
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12))
+    mean, comps = _projection(da.from_array(emb, chunks=(70, 12)), 4)
+    ref_mean, ref_comps = fit_projection(emb, 4)
+    np.testing.assert_allclose(mean, ref_mean, atol=1e-10)
+    # Components agree up to sign.
+    np.testing.assert_allclose(np.abs(comps @ ref_comps.T), np.eye(4), atol=1e-6)
+
+
+def test_cli_trains_on_a_local_cluster_and_routes_like_a_single_machine_bundle(
+    shards, tmp_path, capsys
+):
+    config = tmp_path / "small.json"
+    config.write_text(json.dumps(SMALL))
+    out = {}
+    for name, extra in (("dask", ["--dask", "local", "--dask-workers", "2"]), ("single", [])):
+        out[name] = tmp_path / name
+        status = main(
+            [
+                "-q",
+                "train",
+                "--data",
+                str(shards),
+                "--out",
+                str(out[name]),
+                "--embedder",
+                "hashing",
+                "--config",
+                str(config),
+                "--no-track",
+                *extra,
+            ]
+        )
+        assert status == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["families"] == 12
+    assert "dask" in summary["evaluated_on"] or "nested" in summary["evaluated_on"]
+
+    dask_router, single_router = Router.load(out["dask"]), Router.load(out["single"])
+    manifest = dask_router.manifest
+    assert manifest["data_digest"].startswith("dask:")
+    assert manifest["trained_on"]["dask_workers"] == 2
+    assert manifest["text_feature_names"] == single_router.manifest["text_feature_names"]
+    assert manifest["projection_dim"] == single_router.manifest["projection_dim"]
+    assert manifest["counts"]["runs"] == single_router.manifest["counts"]["runs"]
+    assert manifest["counts"]["prompts"] == single_router.manifest["counts"]["prompts"]
+
+    prompts = read_observations(shards)["prompt"].astype(str).unique().tolist()
+    a, b = dask_router.route_batch(prompts), single_router.route_batch(prompts)
+    assert len(a) == len(b) == len(prompts)
+    # The models agree: success curves and needed-token rankings.
+    pa, pb = dask_router.predict_arrays(prompts), single_router.predict_arrays(prompts)
+    assert np.corrcoef(pa["success"].ravel(), pb["success"].ravel())[0, 1] > 0.98
+    rho = spearmanr([d.predicted_tokens for d in a], [d.predicted_tokens for d in b]).statistic
+    assert rho > 0.8
+    # Price and margin are calibrated on different out-of-family samples (nested folds
+    # here, hashed family folds on Dask); with the same price and margin they route alike.
+    budgets = single_router.policy.effective_budgets(pa["success"], pa["cost"])
+    assert np.mean(budgets == pb["budget"]) > 0.8
+
+
+def test_a_bad_row_on_a_worker_names_the_file_row_and_field(client, shards, tmp_path):
+    from budgetrouter.distributed import train_router_dask
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"prompt": "ok", "reasoning_tokens": 3, "correct": true, "group": "g"}\n'
+        '{"prompt": "ok", "reasoning_tokens": -3, "correct": true, "group": "g"}\n'
+    )
+    with pytest.raises(DataError, match=r"bad.jsonl, row 2, field 'reasoning_tokens'"):
+        train_router_dask([shards, bad], client, TrainConfig(**SMALL))
+
+
+def test_too_few_families_and_bad_addresses_are_refused(client, shards):
+    from budgetrouter.distributed import dask_client, train_router_dask
+
+    one_family = sorted(p for p in shards.iterdir())[:2]
+    with pytest.raises(ConfigError, match="distinct 'group' values"):
+        train_router_dask(one_family, client, TrainConfig(**SMALL))
+    with (
+        pytest.raises(ConfigError, match="Unknown Dask address 'cluster-1'"),
+        dask_client("cluster-1"),
+    ):
+        pass
+
+
+def test_retrain_on_a_local_cluster_compares_on_the_same_held_out_families(
+    tiny_bundle, tmp_path, monkeypatch, capsys
+):
+    from tests.conftest import make_observations
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.chdir(tmp_path)
+    base, logs = tmp_path / "base.parquet", tmp_path / "logs.jsonl"
+    make_observations(seed=0).to_parquet(base)
+    make_observations(seed=1).to_json(logs, orient="records", lines=True)
+    (tmp_path / "cfg.json").write_text(
+        json.dumps({"n_estimators": 10, "min_child_samples": 3, "n_folds": 2})
+    )
+    summaries = {}
+    for name, extra in (("dask", ["--dask", "local", "--dask-workers", "2"]), ("single", [])):
+        args = ["-q", "retrain", "--logs", str(logs), "--base-data", str(base)]
+        args += ["--bundle", str(tiny_bundle), "--out", str(tmp_path / name)]
+        args += ["--config", "cfg.json", "--cache-dir", "", "--target-accuracy", "0.95"]
+        assert main([*args, *extra]) == 0
+        summaries[name] = json.loads(capsys.readouterr().out)
+    dask, single = summaries["dask"], summaries["single"]
+    assert dask["heldout_families"] == single["heldout_families"] >= 1
+    assert dask["heldout_runs"] == single["heldout_runs"]
+    assert dask["current"] == single["current"]  # the same slice, replayed alike
+    trained = Router.load(tmp_path / "dask").manifest["training_groups"]
+    assert len(trained) == 10 - dask["heldout_families"]  # held-out families left out
+    assert dask["registered_version"] != single["registered_version"]
