@@ -50,6 +50,10 @@ def main() -> None:
     parser.add_argument("--embed-prompts", type=int, default=256)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    import distributed  # noqa: F401  (sets its own log levels when imported)
+
+    for name in ("distributed", "lightgbm"):  # lightgbm.dask warns that n_jobs is ignored
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     import dask.array as da
     import dask.dataframe as dd
