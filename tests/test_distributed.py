@@ -141,7 +141,7 @@ def test_cli_trains_on_a_local_cluster_and_routes_like_a_single_machine_bundle(
     rho = spearmanr([d.predicted_tokens for d in a], [d.predicted_tokens for d in b]).statistic
     assert rho > 0.8
     # Price and margin are calibrated on different out-of-family samples (nested folds
-    # here, hashed family folds on Dask); with the same price and margin they route alike.
+    # here, one level of family folds on Dask); with the same price and margin they route alike.
     budgets = single_router.policy.effective_budgets(pa["success"], pa["cost"])
     assert np.mean(budgets == pb["budget"]) > 0.8
 

@@ -9,7 +9,7 @@ The steps that grow with the logs run on the workers:
 3. each partition of distinct prompts is embedded on its worker, which loads the embedder once;
    the projection is fitted from the distributed embedding covariance;
 4. every LightGBM model is fitted with LightGBM's own Dask estimators (``lightgbm.dask``):
-   the curve models once per calibration fold (task families split by a hash of the family)
+   the curve models once per calibration fold (task families dealt into folds at random)
    and once on everything, the quantile regressors and the no-thinking classifier once.
 
 The client holds only what is small: the models, the projection and, for calibration, the
@@ -278,7 +278,7 @@ def _design_partition(
     mean: np.ndarray,
     components: np.ndarray,
     n_grid: int,
-    n_folds: int,
+    fold_of: dict[str, int],
     sample_share: float,
 ) -> pd.DataFrame:
     """Model inputs of one partition of prompts: features, mean curves, weights, fold."""
@@ -300,7 +300,7 @@ def _design_partition(
         solved=(~np.isnan(needed)).astype("float64"),
         log_needed=np.log1p(np.nan_to_num(needed, nan=0.0)),
         no_reasoning=frame["no_reasoning"].to_numpy(dtype="float64"),
-        fold=np.floor(_hash_share(frame["group"]) * n_folds),
+        fold=frame["group"].astype(str).map(fold_of).to_numpy(dtype="float64"),
         sample=(_hash_share(frame["prompt"]) < sample_share).astype("float64"),
         prompt=frame["prompt"].astype("string"),
     )
@@ -425,8 +425,6 @@ def _fit_curves(client: Client, design: _Design, grid: np.ndarray, cfg: TrainCon
 
 
 def _partition_digest(frame: pd.DataFrame) -> pd.Series:
-    import hashlib
-
     import pandas as pd
 
     from budgetrouter.data import REQUIRED_COLUMNS
@@ -531,14 +529,17 @@ def train_router_dask(
     mean, comps = _projection(prompts[emb_cols].to_dask_array(lengths=True), PROJECTION_DIM)
     n_features = len(TEXT_FEATURE_NAMES) + comps.shape[0]
     sample_share = min(1.0, cfg.calibration_runs / max(1, n_runs))
+    # Calibration folds of families: shuffled with the seed, then dealt round-robin.
+    order = np.random.default_rng(cfg.random_state).permutation(len(groups))
+    fold_of = {groups[i]: k % cfg.n_folds for k, i in enumerate(order)}
     design = prompts.map_partitions(
         _design_partition,
         mean,
         comps,
         g,
-        cfg.n_folds,
+        fold_of,
         sample_share,
-        meta=_design_partition(prompts._meta, mean, comps, g, cfg.n_folds, sample_share),
+        meta=_design_partition(prompts._meta, mean, comps, g, fold_of, sample_share),
     ).persist()
 
     # Out-of-family curve predictions for the calibration sample: one curve model per fold,
