@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
@@ -29,10 +29,17 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def shards(real_subset_path, tmp_path_factory):
-    """The real subset split by family into Parquet and JSONL files, as logs would arrive."""
+def shards(tmp_path_factory):
+    """12 real families x 40 prompts, split by family into Parquet and JSONL files, as logs
+    would arrive."""
+    from budgetrouter.data import read_reasoning_gym
+    from tests.conftest import DATA, REAL_FAMILIES
+
+    table = read_reasoning_gym(DATA)
+    table = table[table["group"].isin(REAL_FAMILIES)]
+    keep = table.drop_duplicates("prompt_id").groupby("group", observed=True).head(40)
+    table = table[table["prompt_id"].isin(set(keep["prompt_id"]))]
     folder = tmp_path_factory.mktemp("shards")
-    table = pd.read_parquet(real_subset_path)
     for i, (_, part) in enumerate(table.groupby("group", observed=True)):
         if i % 2:
             part.to_parquet(folder / f"part-{i:02d}.parquet")
@@ -132,6 +139,7 @@ def test_cli_trains_on_a_local_cluster_and_routes_like_a_single_machine_bundle(
     assert manifest["counts"]["runs"] == single_router.manifest["counts"]["runs"]
     assert manifest["counts"]["prompts"] == single_router.manifest["counts"]["prompts"]
 
+    grid = np.asarray(single_router.policy.grid)
     prompts = read_observations(shards)["prompt"].astype(str).unique().tolist()
     a, b = dask_router.route_batch(prompts), single_router.route_batch(prompts)
     assert len(a) == len(b) == len(prompts)
@@ -141,9 +149,17 @@ def test_cli_trains_on_a_local_cluster_and_routes_like_a_single_machine_bundle(
     rho = spearmanr([d.predicted_tokens for d in a], [d.predicted_tokens for d in b]).statistic
     assert rho > 0.8
     # Price and margin are calibrated on different out-of-family samples (nested folds
-    # here, one level of family folds on Dask); with the same price and margin they route alike.
-    budgets = single_router.policy.effective_budgets(pa["success"], pa["cost"])
-    assert np.mean(budgets == pb["budget"]) > 0.8
+    # here, one level of family folds on Dask): under one price and margin they route alike.
+    policy = dataclasses.replace(single_router.policy, price=3e-4, margin_steps=0)
+    mine = policy.effective_budgets(pa["success"], pa["cost"])
+    theirs = policy.effective_budgets(pb["success"], pb["cost"])
+    assert len(np.unique(theirs)) >= 4  # a price at which budgets really differ
+    steps = np.abs(np.searchsorted(grid, mine) - np.searchsorted(grid, theirs))
+    # Which rows each worker holds changes LightGBM's bagging from run to run: measured
+    # 0.93-0.96 within one grid step and 0.88-0.96 the same tier.
+    assert np.mean(steps <= 1) > 0.8  # within one grid step
+    same = [policy.tier(u).name == policy.tier(v).name for u, v in zip(mine, theirs, strict=True)]
+    assert np.mean(same) > 0.8
 
 
 def test_a_bad_row_on_a_worker_names_the_file_row_and_field(client, shards, tmp_path):
@@ -198,3 +214,28 @@ def test_retrain_on_a_local_cluster_compares_on_the_same_held_out_families(
     trained = Router.load(tmp_path / "dask").manifest["training_groups"]
     assert len(trained) == 10 - dask["heldout_families"]  # held-out families left out
     assert dask["registered_version"] != single["registered_version"]
+
+
+def test_each_worker_loads_the_embedder_once_and_the_bundle_is_ordinary(client, shards, tmp_path):
+    from budgetrouter.distributed import train_router_dask
+    from budgetrouter.embedders import HashingEmbedder
+
+    def loaded(clear: bool = False) -> int:
+        from budgetrouter import distributed
+
+        if clear:
+            distributed._WORKER_EMBEDDERS.clear()
+        return len(distributed._WORKER_EMBEDDERS)
+
+    client.run(loaded, True)
+    result = train_router_dask(shards, client, TrainConfig(**SMALL), HashingEmbedder(dim=16))
+    counts = client.run(loaded)
+    assert list(counts.values()) == [1, 1]  # both workers embedded, each loaded it once
+    result.router.save(tmp_path / "bundle")
+    router = Router.load(tmp_path / "bundle")
+    assert sorted(p.name for p in (tmp_path / "bundle").iterdir()) == [
+        "cost.txt", "high.txt", "manifest.json", "median.txt", "no_thinking.txt",
+        "projection.npz", "success.txt",
+    ]  # fmt: skip
+    decision = router.route("Sort these numbers: 5, 1, 4")
+    assert decision.tier in ("none", "short", "long") and not decision.fallback

@@ -220,14 +220,18 @@ def _run_columns(frame: pd.DataFrame, grid: np.ndarray, none_max_tokens: int) ->
 
 
 def prompt_targets_dask(
-    observations: dd.DataFrame, grid: np.ndarray, none_max_tokens: int = 0
+    observations: dd.DataFrame,
+    grid: np.ndarray,
+    none_max_tokens: int = 0,
+    split_out: int | None = None,
 ) -> dd.DataFrame:
     """Reduce runs to one row per distinct prompt on the cluster.
 
     Columns: ``prompt``, ``group``, ``category``, ``difficulty``, ``n_runs``,
     ``needed_tokens`` (NaN when censored), ``max_tokens``, ``no_reasoning`` (0/1) and, for
     each grid budget ``j``, the summed success ``s{j}`` and cost ``c{j}`` of the prompt's runs
-    (as :meth:`budgetrouter.targets.PromptTargets.curves`).
+    (as :meth:`budgetrouter.targets.PromptTargets.curves`), in at least ``split_out``
+    partitions.
     """
     runs = observations.map_partitions(
         _run_columns, grid, none_max_tokens, meta=_run_columns(_meta(), grid, none_max_tokens)
@@ -242,7 +246,7 @@ def prompt_targets_dask(
         "no_reasoning": "max",
     }
     spec.update({f"{k}{j}": "sum" for j in range(len(grid)) for k in ("s", "c")})
-    split_out = max(1, observations.npartitions // 8)
+    split_out = max(split_out or 1, observations.npartitions // 8)
     return runs.groupby("prompt").agg(spec, split_out=split_out).reset_index()
 
 
@@ -510,7 +514,10 @@ def train_router_dask(
             "'group' column (task family) to the observations, or lower n_folds"
         )
     logger.info("%d runs of %d families; reducing to per-prompt targets", n_runs, len(groups))
-    prompts = prompt_targets_dask(rows, grid, cfg.none_max_tokens)
+    # At least two partitions of prompts per worker, spread over the workers by the group-by's
+    # shuffle, so every worker embeds and trains on its share.
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    prompts = prompt_targets_dask(rows, grid, cfg.none_max_tokens, split_out=2 * n_workers)
     prompts = prompts.map_partitions(
         _embed_partition, spec, meta=_embed_partition(prompts._meta, spec)
     ).persist()
@@ -650,7 +657,7 @@ def train_router_dask(
         "heldout": {**heldout, "protocol": "dask calibration sample"},
         "counts": counts,
         "training_groups": groups,
-        "trained_on": {"dask_workers": len(client.scheduler_info().get("workers", {}))},
+        "trained_on": {"dask_workers": n_workers},
     }
     router = Router(emb_model, models, policy, manifest)
     logger.info("training on Dask done in %.0f s", metrics["train_seconds"])
