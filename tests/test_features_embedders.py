@@ -138,11 +138,23 @@ def test_budget_curves_rise_with_the_budget():
     assert s[easy, 2] > s[hard, 2]
 
 
-def test_onnx_int8_embedder_agrees_with_torch(tmp_path, monkeypatch):
+def run_fresh(code: str, home) -> str:
+    """Run ``code`` in a new interpreter (``e`` = budgetrouter.embedders); its stdout."""
     import os
     import subprocess
     import sys
 
+    out = subprocess.run(
+        [sys.executable, "-c", f"import budgetrouter.embedders as e, sys; {code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "BUDGETROUTER_HOME": str(home)},
+    )
+    return out.stdout.strip()
+
+
+def test_onnx_int8_embedder_agrees_with_torch(tmp_path, monkeypatch):
     from budgetrouter.embedders import OnnxEmbedder, SentenceTransformerEmbedder
 
     monkeypatch.setenv("BUDGETROUTER_HOME", str(tmp_path))
@@ -154,28 +166,16 @@ def test_onnx_int8_embedder_agrees_with_torch(tmp_path, monkeypatch):
     assert fast.shape == ref.shape == (3, 384)
     assert np.min(np.sum(fast * ref, axis=1)) > 0.98  # cosine, per prompt
     assert OnnxEmbedder().spec() == onnx.spec()  # reuses the exported file
-    code = (
-        "import budgetrouter.embedders as e, sys; e.OnnxEmbedder(); print('torch' in sys.modules)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "BUDGETROUTER_HOME": str(tmp_path)},
-    )
-    assert out.stdout.strip() == "False"  # no torch at route time
+    # No torch at route time.
+    assert run_fresh("e.OnnxEmbedder(); print('torch' in sys.modules)", tmp_path) == "False"
 
 
 def test_static_embedder_is_distilled_once_and_needs_no_torch(tmp_path, monkeypatch):
-    import os
-    import subprocess
-    import sys
+    import pandas as pd
 
     from budgetrouter.embedders import SentenceTransformerEmbedder, StaticEmbedder
 
     monkeypatch.setenv("BUDGETROUTER_HOME", str(tmp_path))
-    import pandas as pd
 
     table = pd.read_parquet(ROOT / "data" / "reasoning-gym" / "prompts.parquet")
     pairs = table.groupby("family").head(2).head(60)
@@ -198,18 +198,8 @@ def test_static_embedder_is_distilled_once_and_needs_no_torch(tmp_path, monkeypa
     assert rate >= same_family_neighbour(SentenceTransformerEmbedder().encode(prompts)) - 0.1
     assert StaticEmbedder().spec() == static.spec()  # reuses the distilled table
     assert static.encode([]).shape == (0, 384)
-    code = (
-        "import budgetrouter.embedders as e, sys; v = e.StaticEmbedder().encode(['hi']); "
-        "print('torch' in sys.modules, v.shape)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "BUDGETROUTER_HOME": str(tmp_path)},
-    )
-    assert out.stdout.strip() == "False (1, 384)"  # no torch at route time
+    code = "v = e.StaticEmbedder().encode(['hi']); print('torch' in sys.modules, v.shape)"
+    assert run_fresh(code, tmp_path) == "False (1, 384)"  # no torch at route time
 
 
 def test_static_embedder_rejects_a_folder_without_a_model(tmp_path):

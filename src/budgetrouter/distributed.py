@@ -478,7 +478,7 @@ def train_router_dask(
     import numpy as np
 
     from budgetrouter.embedders import get_embedder
-    from budgetrouter.evaluation import build_report, curve_metrics
+    from budgetrouter.evaluation import build_report
     from budgetrouter.features import TEXT_FEATURE_NAMES
     from budgetrouter.model import _lgbm_params, _Params, booster_predict
     from budgetrouter.router import Router, RouterModels
@@ -488,6 +488,7 @@ def train_router_dask(
         _calibrate,
         _grid,
         _lgbm_kwargs,
+        heldout_metrics,
         heldout_report,
     )
 
@@ -634,17 +635,7 @@ def train_router_dask(
         ),
     )
     metrics = {
-        "heldout_accuracy_kept": heldout["router"]["accuracy_kept"],
-        "heldout_tokens_saved": heldout["router"]["tokens_saved"],
-        "heldout_truncation_rate": heldout["router"]["truncation_rate"],
-        "heldout_fixed_tokens_saved": heldout["fixed_at_router_accuracy"]["tokens_saved"],
-        "heldout_fixed_budget": heldout["fixed_at_router_accuracy"]["budget"],
-        "heldout_saved_over_fixed": heldout["saved_over_fixed"],
-        "heldout_oracle_tokens_saved": heldout["oracle_at_router_accuracy"]["tokens_saved"],
-        "heldout_oracle_share": heldout["oracle_share"],
-        "price_per_token": policy.price,
-        "margin_steps": policy.margin_steps,
-        **curve_metrics(evaluation),
+        **heldout_metrics(heldout, policy, evaluation),
         "train_seconds": time.perf_counter() - started,
     }
     digest = hashlib.sha256("".join(digests.astype(str)).encode("ascii")).hexdigest()

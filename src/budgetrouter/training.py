@@ -272,6 +272,27 @@ def heldout_report(
     }
 
 
+def heldout_metrics(
+    heldout: dict[str, Any], policy: TierPolicy, evaluation: dict[str, Any]
+) -> dict[str, float]:
+    """Flat metrics of a held-out replay (:func:`heldout_report`) and its report's curves."""
+    from budgetrouter.evaluation import curve_metrics
+
+    return {
+        "heldout_accuracy_kept": heldout["router"]["accuracy_kept"],
+        "heldout_tokens_saved": heldout["router"]["tokens_saved"],
+        "heldout_truncation_rate": heldout["router"]["truncation_rate"],
+        "heldout_fixed_tokens_saved": heldout["fixed_at_router_accuracy"]["tokens_saved"],
+        "heldout_fixed_budget": heldout["fixed_at_router_accuracy"]["budget"],
+        "heldout_saved_over_fixed": heldout["saved_over_fixed"],
+        "heldout_oracle_tokens_saved": heldout["oracle_at_router_accuracy"]["tokens_saved"],
+        "heldout_oracle_share": heldout["oracle_share"],
+        "price_per_token": policy.price,
+        "margin_steps": policy.margin_steps,
+        **curve_metrics(evaluation),
+    }
+
+
 def train_router(
     observations: pd.DataFrame,
     config: TrainConfig | None = None,
@@ -304,7 +325,7 @@ def train_router(
 
     from budgetrouter.data import data_digest
     from budgetrouter.embedders import EmbeddingCache, get_embedder
-    from budgetrouter.evaluation import build_report, curve_metrics, knn_curves
+    from budgetrouter.evaluation import build_report, knn_curves
     from budgetrouter.features import TEXT_FEATURE_NAMES
     from budgetrouter.model import booster_predict
     from budgetrouter.router import Router
@@ -442,19 +463,9 @@ def train_router(
     )
 
     metrics = {
-        "heldout_accuracy_kept": heldout["router"]["accuracy_kept"],
-        "heldout_tokens_saved": heldout["router"]["tokens_saved"],
-        "heldout_truncation_rate": heldout["router"]["truncation_rate"],
-        "heldout_fixed_tokens_saved": heldout["fixed_at_router_accuracy"]["tokens_saved"],
-        "heldout_fixed_budget": heldout["fixed_at_router_accuracy"]["budget"],
-        "heldout_saved_over_fixed": heldout["saved_over_fixed"],
-        "heldout_oracle_tokens_saved": heldout["oracle_at_router_accuracy"]["tokens_saved"],
-        "heldout_oracle_share": heldout["oracle_share"],
+        **heldout_metrics(heldout, policy, evaluation),
         **{f"heldout_{k}": v for k, v in reg.items() if k != "quantile_high"},
         **{f"heldout_{b}_{k}": v for b, m in baselines.items() for k, v in m.items()},
-        "price_per_token": policy.price,
-        "margin_steps": policy.margin_steps,
-        **curve_metrics(evaluation),
         "train_seconds": time.perf_counter() - started,
     }
     report = {
