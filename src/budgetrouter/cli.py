@@ -140,8 +140,12 @@ def _train(
     config: Any,
     embedder: Any,
     exclude_groups: Sequence[str] = (),
+    observations: pd.DataFrame | None = None,
 ) -> Any:
-    """Train in this process, or on the Dask cluster of ``client``; returns the TrainResult."""
+    """Train in this process, or on the Dask cluster of ``client``; returns the TrainResult.
+
+    In this process, ``observations`` (when given) are the table already read from ``paths``.
+    """
     if client is not None:
         from budgetrouter.distributed import train_router_dask
 
@@ -149,7 +153,8 @@ def _train(
     from budgetrouter.data import read_observations
     from budgetrouter.training import train_router
 
-    observations = read_observations(paths)
+    if observations is None:
+        observations = read_observations(paths)
     if exclude_groups:
         observations = observations.loc[
             ~observations["group"].astype(str).isin(set(exclude_groups))
@@ -570,6 +575,7 @@ def _comparison_score(result: dict[str, float], target: float) -> tuple[bool, fl
 
 def _run_retrain(args: argparse.Namespace) -> int:
     import numpy as np
+    import pandas as pd
     from sklearn.model_selection import GroupShuffleSplit
 
     from budgetrouter.config import TrainConfig
@@ -599,8 +605,14 @@ def _run_retrain(args: argparse.Namespace) -> int:
         # (a fixed yardstick), else from the logs.
         pool_paths = list(args.base_data or args.logs)
         pool: Any
+        everything = None
         if client is None:
             pool = read_observations(pool_paths)
+            everything = (
+                pd.concat([read_observations(args.logs), pool], ignore_index=True)
+                if args.base_data
+                else pool
+            )
         else:
             from budgetrouter.distributed import read_observations_dask
 
@@ -627,6 +639,7 @@ def _run_retrain(args: argparse.Namespace) -> int:
             config,
             current.embedder,
             exclude_groups=held_groups,
+            observations=everything,
         )
     version = result.router.save(args.out)
     candidate = Router.load(args.out)
