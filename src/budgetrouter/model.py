@@ -268,19 +268,29 @@ class BudgetCurveModel:
 
         Xs = _stack(X, self.grid)
         w = np.repeat(weight, len(self.grid))
-        params = _lgbm_params(_Params(**self.params))
-        params["monotone_constraints"] = [0] * X.shape[1] + [1]
+        success_params, cost_params = self.booster_params(X.shape[1])
         self.success_booster_ = (
-            lightgbm.LGBMRegressor(objective="cross_entropy", **params)
+            lightgbm.LGBMRegressor(**success_params)
             .fit(Xs, success.ravel(), sample_weight=w)
             .booster_
         )
         self.cost_booster_ = (
-            lightgbm.LGBMRegressor(objective="l2", **params)
+            lightgbm.LGBMRegressor(**cost_params)
             .fit(Xs, np.log1p(cost).ravel(), sample_weight=w)
             .booster_
         )
         return self
+
+    def booster_params(self, n_features: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """LightGBM settings of the success and cost models for ``n_features`` features.
+
+        Both take the stacked design (features plus the budget, see :func:`budget_feature`)
+        and rise with the budget; the success model has the cross-entropy objective, the cost
+        model L2 on ``log1p`` of the tokens paid.
+        """
+        params = _lgbm_params(_Params(**self.params))
+        params["monotone_constraints"] = [0] * n_features + [1]
+        return {**params, "objective": "cross_entropy"}, {**params, "objective": "l2"}
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Predicted success rate and mean tokens under each grid budget, each ``(n, g)``."""

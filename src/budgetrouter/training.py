@@ -89,6 +89,12 @@ def _lgbm_kwargs(cfg: TrainConfig) -> dict[str, Any]:
     }
 
 
+def _regressor_kwargs(cfg: TrainConfig, n_solved: int) -> dict[str, Any]:
+    """Settings of the needed-token regressors: smaller leaves when few prompts were solved."""
+    kw = _lgbm_kwargs(cfg)
+    return {**kw, "min_child_samples": min(cfg.min_child_samples, max(1, n_solved // 4))}
+
+
 def _grid(cfg: TrainConfig) -> np.ndarray:
     import numpy as np
 
@@ -115,7 +121,7 @@ def _fit_models(
     curves = BudgetCurveModel(grid, **kw).fit(X, success, cost, weight)
     solved = ~targets.prompts["censored"].to_numpy()
     needed = targets.prompts["needed_tokens"].to_numpy(dtype="float64")
-    reg_kw = {**kw, "min_child_samples": min(cfg.min_child_samples, max(1, int(solved.sum()) // 4))}
+    reg_kw = _regressor_kwargs(cfg, int(solved.sum()))
     median = TokenBudgetRegressor(quantile=0.5, **reg_kw).fit(X[solved], needed[solved])
     high = TokenBudgetRegressor(quantile=cfg.quantile_high, **reg_kw).fit(X[solved], needed[solved])
     labels = targets.prompts["no_reasoning"].to_numpy(dtype=bool)
