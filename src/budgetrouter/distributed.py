@@ -27,9 +27,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import sys
 import threading
 import time
-import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,15 +97,23 @@ def dask_client(address: str, n_workers: int | None = None) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if address == "local":
-        with (
-            LocalCluster(
+        # The workers inherit this process's standard output at start; LightGBM's network
+        # set-up prints there from C++, which would corrupt a command's output. Start them
+        # with it pointed at standard error.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        try:
+            cluster = LocalCluster(
                 n_workers=n_workers,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+            )
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        with cluster, Client(cluster) as client:
             logger.info("started a local Dask cluster with %d workers", len(cluster.workers))
             yield client
         return
@@ -177,12 +186,10 @@ def read_observations_dask(paths: str | Path | Sequence[str | Path]) -> dd.DataF
 
 def _hash_share(values: pd.Series) -> np.ndarray:
     """A stable pseudo-random number in [0, 1) per string (same on every worker and run)."""
-    import numpy as np
+    import pandas as pd
 
-    return np.array(
-        [zlib.crc32(str(v).encode("utf-8")) % _HASH_BUCKETS / _HASH_BUCKETS for v in values],
-        dtype="float64",
-    )
+    hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
+    return (hashed % _HASH_BUCKETS) / _HASH_BUCKETS
 
 
 def _sample_runs(frame: pd.DataFrame, share: float) -> pd.DataFrame:
@@ -415,26 +422,26 @@ def _fit_dask(
 
 
 def _fit_curves(client: Client, design: _Design, grid: np.ndarray, cfg: TrainConfig) -> Any:
-    from budgetrouter.model import BudgetCurveModel, _lgbm_params, _Params
+    from budgetrouter.model import BudgetCurveModel
     from budgetrouter.training import _lgbm_kwargs
 
-    params = _lgbm_params(_Params(**_lgbm_kwargs(cfg)))
-    params["monotone_constraints"] = [0] * design.X.shape[1] + [1]
+    success_params, cost_params = BudgetCurveModel(grid, **_lgbm_kwargs(cfg)).booster_params(
+        design.X.shape[1]
+    )
     Xs, success, cost, weight = design.stacked(grid)
     return BudgetCurveModel.from_boosters(
         grid,
-        _fit_dask(client, params, Xs, success, weight, objective="cross_entropy"),
-        _fit_dask(client, params, Xs, cost, weight, objective="l2"),
+        _fit_dask(client, success_params, Xs, success, weight),
+        _fit_dask(client, cost_params, Xs, cost, weight),
     )
 
 
 def _partition_digest(frame: pd.DataFrame) -> pd.Series:
     import pandas as pd
 
-    from budgetrouter.data import REQUIRED_COLUMNS
+    from budgetrouter.data import data_digest
 
-    hashed = pd.util.hash_pandas_object(frame[[*REQUIRED_COLUMNS, "group"]], index=False)
-    return pd.Series([hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()])
+    return pd.Series([data_digest(frame)])
 
 
 def train_router_dask(
@@ -488,6 +495,7 @@ def train_router_dask(
         _calibrate,
         _grid,
         _lgbm_kwargs,
+        _regressor_kwargs,
         heldout_metrics,
         heldout_report,
     )
@@ -588,8 +596,7 @@ def train_router_dask(
     curves = _fit_curves(client, everything, grid, cfg)
     solved = _Design.from_table(design[design["solved"] > 0], n_features, g)
     params = _lgbm_params(_Params(**_lgbm_kwargs(cfg)))
-    n_solved = int(n_prompts - n_censored)
-    reg_params = {**params, "min_child_samples": min(cfg.min_child_samples, max(1, n_solved // 4))}
+    reg_params = _lgbm_params(_Params(**_regressor_kwargs(cfg, int(n_prompts - n_censored))))
     quantile = {
         q: _fit_dask(
             client,
