@@ -120,7 +120,8 @@ class TrainConfig(_DictMixin):
     knn_neighbors, ridge_alpha
         Settings of the scikit-learn baselines reported beside LightGBM.
     random_state
-        Seed of the family split and of LightGBM.
+        Seed of LightGBM and, when training on Dask, of the calibration folds (single-machine
+        training splits families deterministically with ``GroupKFold``).
     calibration_runs
         Training on Dask only: at most about this many runs (those of a random sample of
         prompts) are gathered to the client to calibrate the price and margin.

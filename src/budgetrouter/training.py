@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,28 +137,52 @@ def _fit_models(
     )
 
 
-def _out_of_family_curves(
-    X: np.ndarray, targets: PromptTargets, cfg: TrainConfig
+def out_of_family_curves(
+    X: np.ndarray,
+    targets: PromptTargets,
+    config: TrainConfig | None = None,
+    folds: Iterable[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Curve predictions for every prompt from models that never saw its family."""
+    """Curve predictions for every prompt from models that never saw its family.
+
+    Parameters
+    ----------
+    X
+        Feature matrix, one row per prompt of ``targets``.
+    targets
+        The prompts and their runs (``group`` = task family).
+    config
+        Model settings and budget grid; defaults to :class:`TrainConfig()`.
+    folds
+        ``(train, test)`` index pairs that split by family; default ``config.n_folds``
+        grouped folds.
+
+    Returns
+    -------
+    success, cost
+        Predicted success rate and mean tokens per run, shape ``(n_prompts, len(grid))``.
+    """
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
     from budgetrouter.model import BudgetCurveModel
 
+    cfg = config if config is not None else TrainConfig()
     grid = _grid(cfg)
     success, cost = _mean_curves(targets, grid)
     weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
-    groups = targets.prompts["group"].to_numpy()
+    if folds is None:
+        groups = targets.prompts["group"].to_numpy()
+        folds = GroupKFold(n_splits=cfg.n_folds).split(X, groups=groups)
+    folds = list(folds)
     oof_s = np.zeros_like(success)
     oof_c = np.zeros_like(cost)
-    folds = GroupKFold(n_splits=cfg.n_folds).split(X, groups=groups)
     for k, (tr, te) in enumerate(folds, start=1):
         model = BudgetCurveModel(grid, **_lgbm_kwargs(cfg)).fit(
             X[tr], success[tr], cost[tr], weight[tr]
         )
         oof_s[te], oof_c[te] = model.predict(X[te])
-        logger.info("calibration fold %d/%d done", k, cfg.n_folds)
+        logger.info("out-of-family fold %d/%d done", k, len(folds))
     return oof_s, oof_c
 
 
@@ -376,7 +401,7 @@ def train_router(
         proj_k = fit_projection(emb[tr])
         X_tr = _features([prompts[i] for i in tr], emb[tr], proj_k)
         X_te = _features([prompts[i] for i in te], emb[te], proj_k)
-        in_s, in_c = _out_of_family_curves(X_tr, t_tr, cfg)
+        in_s, in_c = out_of_family_curves(X_tr, t_tr, cfg)
         policy_k = _calibrate(cfg, in_s, in_c, t_tr)
         models_k = _fit_models(X_tr, t_tr, cfg, proj_k)
         oof_s[te], oof_c[te] = models_k.curves.predict(X_te)
