@@ -207,3 +207,14 @@ def test_static_embedder_rejects_a_folder_without_a_model(tmp_path):
 
     with pytest.raises(ConfigError, match=r"No model2vec model at .*model.safetensors missing"):
         StaticEmbedder(path=tmp_path)
+
+
+def test_minilm_spec_reads_files_only(tmp_path):
+    # A fully cached training run needs the embedder's identity, not its weights.
+    code = "s = e.SentenceTransformerEmbedder().spec(); print('torch' in sys.modules, s['dim'])"
+    assert run_fresh(code, tmp_path) == "False 384"
+    emb = get_embedder("minilm")
+    before = emb.spec()
+    emb.encode(["What is 2 + 2?"])  # loads the weights
+    assert emb.spec() == before
+    assert before["name"] == "minilm" and len(before["revision"]) == 16

