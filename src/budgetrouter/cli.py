@@ -738,6 +738,9 @@ def main(argv: list[str] | None = None) -> int:
             "mlflow", "alembic", "sentence_transformers", "httpx", "urllib3", "distributed",
         ):  # fmt: skip
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # transformers reads these when first imported: no per-load weight report or bar.
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         return int(args.run(args))
     except (BudgetRouterError, ValueError, OSError, ImportError) as exc:
