@@ -36,27 +36,15 @@ from sklearn.model_selection import GroupKFold
 from budgetrouter import TrainConfig
 from budgetrouter.data import read_observations
 from budgetrouter.embedders import EmbeddingCache, get_embedder
-from budgetrouter.evaluation import sweep
+from budgetrouter.evaluation import curve_summary, sweep
 from budgetrouter.features import build_features
 from budgetrouter.policy import MARGINS, TierPolicy, tradeoff_curve
-from budgetrouter.replay import fixed_budget_for
-from budgetrouter.targets import PromptTargets, build_targets
+from budgetrouter.replay import fixed_budget_for, replay
+from budgetrouter.targets import build_targets
 from budgetrouter.training import fit_projection, out_of_family_curves
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (0.95, 0.98, 0.99)
-
-
-def best_at(points: list[dict[str, float]], level: float) -> float:
-    """Most tokens saved among replay points keeping at least ``level`` of the accuracy."""
-    ok = [p["tokens_saved"] for p in points if p["accuracy_kept"] >= level - 1e-9]
-    return max(ok) if ok else math.nan
-
-
-def curve_points(
-    policy: TierPolicy, success: np.ndarray, cost: np.ndarray, targets: PromptTargets
-) -> list[dict[str, float]]:
-    return tradeoff_curve(policy, success, cost, targets, margins=MARGINS)
 
 
 def family_mean(values: np.ndarray, groups: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -95,18 +83,27 @@ def main() -> None:
 
     fixed = {lvl: fixed_budget_for(targets, lvl)[1].tokens_saved for lvl in LEVELS}
     out["best fixed budget"] = {f"saved_at_{lvl:g}": fixed[lvl] for lvl in LEVELS}
+    none_kept = replay(targets, np.zeros(targets.n_prompts)).accuracy_kept
 
-    def record(name: str, points: list[dict[str, float]], auc: float | None = None) -> None:
-        row = {f"delta_at_{lvl:g}": best_at(points, lvl) - fixed[lvl] for lvl in LEVELS}
-        if auc is not None:
-            row["solvable_auc"] = auc
-        out[name] = row
+    def deltas(points: list[dict[str, float]]) -> dict[str, float]:
+        """Points saved beyond the fixed budget at each level, from a policy's sweep."""
+        summary = curve_summary(points, none_kept)
+        return {
+            f"delta_at_{lvl:g}": summary[f"saved_at_{round(100 * lvl)}"] - fixed[lvl]
+            for lvl in LEVELS
+        }
 
-    record("knows each prompt's curves", curve_points(policy, success, cost, targets), 1.0)
+    def record(name: str, points: list[dict[str, float]], auc: float) -> None:
+        out[name] = {**deltas(points), "solvable_auc": auc}
+
+    def curve_points(success: np.ndarray, cost: np.ndarray) -> list[dict[str, float]]:
+        return tradeoff_curve(policy, success, cost, targets, margins=MARGINS)
+
+    record("knows each prompt's curves", curve_points(success, cost), 1.0)
     fam_s, fam_c = family_mean(success, groups, weight), family_mean(cost, groups, weight)
     record(
         "knows its family's mean curves",
-        curve_points(policy, fam_s, fam_c, targets),
+        curve_points(fam_s, fam_c),
         float(roc_auc_score(solved, fam_s[:, -1])),
     )
     caps = np.unique(np.quantile(targets.run_tokens, np.linspace(0, 1, 400)))
@@ -124,12 +121,8 @@ def main() -> None:
     for seed in range(args.repeats):
         split = GroupKFold(n_splits=args.folds, shuffle=True, random_state=seed)
         s, c = out_of_family_curves(X, targets, cfg, split.split(X, groups=groups))
-        points = curve_points(policy, s, c, targets)
         runs.append(
-            {
-                **{f"delta_at_{lvl:g}": best_at(points, lvl) - fixed[lvl] for lvl in LEVELS},
-                "solvable_auc": float(roc_auc_score(solved, s[:, -1])),
-            }
+            {**deltas(curve_points(s, c)), "solvable_auc": float(roc_auc_score(solved, s[:, -1]))}
         )
         print(
             f"router, fold assignment {seed}: "
@@ -162,7 +155,7 @@ def main() -> None:
         if name == "best fixed budget":
             continue
         cells = [f"{100 * row[f'delta_at_{lvl:g}']:+.1f}" for lvl in LEVELS]
-        auc = f"{row['solvable_auc']:.3f}" if "solvable_auc" in row else ""
+        auc = f"{row['solvable_auc']:.3f}"
         if name.startswith("router"):
             sd, lo, hi = zip(*(spread[f"delta_at_{lvl:g}"] for lvl in LEVELS), strict=True)
             cells = [
