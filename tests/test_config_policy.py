@@ -124,10 +124,23 @@ def test_impossible_targets_say_what_is_reachable():
         calibrate(TierPolicy(grid=grid, price=0.0), success, cost, targets, target_accuracy=0.99)
 
 
-def test_effective_budgets_apply_the_long_cap():
+def test_budgets_apply_the_long_cap():
     success = np.array([[0.0, 0.1, 0.2, 0.9]])
     cost = np.array([[0.0, 10.0, 20.0, 30.0]])
     uncapped = TierPolicy(grid=GRID, price=1e-6)
-    assert uncapped.effective_budgets(success, cost).tolist() == [math.inf]
+    assert uncapped.budgets(success, cost).tolist() == [math.inf]
     capped = TierPolicy(grid=GRID, price=1e-6, long_cap_tokens=8000)
-    assert capped.effective_budgets(success, cost).tolist() == [8000.0]
+    assert capped.budgets(success, cost).tolist() == [8000.0]
+
+
+def test_calibration_replays_the_long_cap():
+    # b's 400-token correct run is cut by a 300-token long cap: calibration must see that.
+    from budgetrouter.policy import tradeoff_curve
+
+    targets = _targets()
+    grid = (0.0, 100.0, math.inf)
+    success, cost = targets.curves(np.array(grid))
+    for cap, kept in ((None, 1.0), (300, 0.75)):
+        policy = TierPolicy(grid=grid, price=0.0, long_cap_tokens=cap)
+        always_long = tradeoff_curve(policy, success, cost, targets, prices=[0.0])[0]
+        assert always_long["accuracy_kept"] == pytest.approx(kept)

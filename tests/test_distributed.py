@@ -152,8 +152,8 @@ def test_cli_trains_on_a_local_cluster_and_routes_like_a_single_machine_bundle(
     # Price and margin are calibrated on different out-of-family samples (nested folds
     # here, one level of family folds on Dask): under one price and margin they route alike.
     policy = dataclasses.replace(single_router.policy, price=3e-4, margin_steps=0)
-    mine = policy.effective_budgets(pa["success"], pa["cost"])
-    theirs = policy.effective_budgets(pb["success"], pb["cost"])
+    mine = policy.budgets(pa["success"], pa["cost"])
+    theirs = policy.budgets(pb["success"], pb["cost"])
     assert len(np.unique(theirs)) >= 4  # a price at which budgets really differ
     steps = np.abs(np.searchsorted(grid, mine) - np.searchsorted(grid, theirs))
     # Which rows each worker holds changes LightGBM's bagging from run to run: measured

@@ -579,7 +579,7 @@ def train_router_dask(
     order = np.array([position[p] for p in targets.prompts["prompt"].astype(str)])
     oof_s, oof_c = oof_s[order], oof_c[order]
     policy = _calibrate(cfg, oof_s, oof_c, targets)
-    budgets = policy.effective_budgets(oof_s, oof_c)
+    budgets = policy.budgets(oof_s, oof_c)
     heldout = heldout_report(targets, budgets, cfg.target_accuracy)
     logger.info(
         "calibration sample (%d prompts, %d runs): keeps %.2f%% of always-long accuracy, saves "

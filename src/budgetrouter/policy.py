@@ -119,16 +119,13 @@ class TierPolicy:
         price: float | None = None,
         margin_steps: int | None = None,
     ) -> np.ndarray:
-        """Chosen budget per prompt in tokens (``inf`` = no cap)."""
+        """Chosen budget per prompt in tokens, as decisions give it.
+
+        The grid's uncapped option is ``long_cap_tokens`` when set, else ``inf`` (no cap).
+        """
         import numpy as np
 
-        return np.asarray(self.grid)[self.choose(success, cost, price, margin_steps)]
-
-    def effective_budgets(self, success: np.ndarray, cost: np.ndarray) -> np.ndarray:
-        """Budgets as decisions give them: the grid's uncapped option becomes the long cap."""
-        import numpy as np
-
-        budgets = self.budgets(success, cost)
+        budgets = np.asarray(self.grid)[self.choose(success, cost, price, margin_steps)]
         if self.long_cap_tokens is None:
             return budgets
         return np.where(np.isinf(budgets), float(self.long_cap_tokens), budgets)

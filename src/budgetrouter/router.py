@@ -315,7 +315,7 @@ class Router:
             "p_no_thinking": np.clip(booster_predict(m.no_thinking, X), 0.0, 1.0),
             "success": success,
             "cost": cost,
-            "budget": self.policy.effective_budgets(success, cost),
+            "budget": self.policy.budgets(success, cost),
         }
 
     def _predict(self, prompts: list[str]) -> list[Decision]:
