@@ -734,9 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )
     if args.verbose == 0:
-        for noisy in (
-            "mlflow", "alembic", "sentence_transformers", "httpx", "urllib3", "distributed",
-        ):  # fmt: skip
+        for noisy in ("mlflow", "alembic", "sentence_transformers", "httpx", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         # transformers reads these when first imported: no per-load weight report or bar.
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -498,6 +498,7 @@ def train_router_dask(
         _regressor_kwargs,
         heldout_metrics,
         heldout_report,
+        training_manifest,
     )
 
     cfg = config if config is not None else TrainConfig()
@@ -647,14 +648,15 @@ def train_router_dask(
     }
     digest = hashlib.sha256("".join(digests.astype(str)).encode("ascii")).hexdigest()
     manifest = {
-        "train_config": cfg.to_dict(),
-        "text_feature_names": list(TEXT_FEATURE_NAMES),
-        "projection_dim": int(comps.shape[0]),
-        "data_digest": f"dask:{digest}",
-        "metrics": metrics,
-        "heldout": {**heldout, "protocol": "dask calibration sample"},
-        "counts": counts,
-        "training_groups": groups,
+        **training_manifest(
+            cfg,
+            (mean, comps),
+            f"dask:{digest}",
+            metrics,
+            {**heldout, "protocol": "dask calibration sample"},
+            counts,
+            groups,
+        ),
         "trained_on": {"dask_workers": n_workers},
     }
     router = Router(emb_model, models, policy, manifest)

@@ -324,6 +324,30 @@ def heldout_metrics(
     }
 
 
+def training_manifest(
+    cfg: TrainConfig,
+    projection: tuple[np.ndarray, np.ndarray],
+    digest: str,
+    metrics: dict[str, float],
+    heldout: dict[str, Any],
+    counts: dict[str, int],
+    groups: list[str],
+) -> dict[str, Any]:
+    """What a router's manifest records about its training (shared by every training path)."""
+    from budgetrouter.features import TEXT_FEATURE_NAMES
+
+    return {
+        "train_config": cfg.to_dict(),
+        "text_feature_names": list(TEXT_FEATURE_NAMES),
+        "projection_dim": int(projection[1].shape[0]),
+        "data_digest": digest,
+        "metrics": metrics,
+        "heldout": heldout,
+        "counts": counts,
+        "training_groups": groups,
+    }
+
+
 def train_router(
     observations: pd.DataFrame,
     config: TrainConfig | None = None,
@@ -357,7 +381,6 @@ def train_router(
     from budgetrouter.data import data_digest
     from budgetrouter.embedders import EmbeddingCache, get_embedder
     from budgetrouter.evaluation import build_report, knn_curves
-    from budgetrouter.features import TEXT_FEATURE_NAMES
     from budgetrouter.model import booster_predict
     from budgetrouter.router import Router
     from budgetrouter.targets import build_targets
@@ -507,16 +530,15 @@ def train_router(
         "regression": reg,
         "baselines": baselines,
     }
-    manifest = {
-        "train_config": cfg.to_dict(),
-        "text_feature_names": list(TEXT_FEATURE_NAMES),
-        "projection_dim": int(proj[1].shape[0]),
-        "data_digest": data_digest(observations),
-        "metrics": metrics,
-        "heldout": heldout,
-        "counts": counts,
-        "training_groups": sorted(map(str, p["group"].unique())),
-    }
+    manifest = training_manifest(
+        cfg,
+        proj,
+        data_digest(observations),
+        metrics,
+        heldout,
+        counts,
+        sorted(map(str, p["group"].unique())),
+    )
     router = Router(emb_model, models, policy, manifest)
     logger.info("training done in %.0f s", metrics["train_seconds"])
     return TrainResult(router=router, metrics=metrics, report=report)
