@@ -1,0 +1,184 @@
+"""What a tier means: the one home of tier names, budgets, fallback, escalation and effort.
+
+A :class:`Decision` says how much one prompt should think. :class:`TierRules` holds a bundle's
+tier thresholds (the largest short budget and the long cap) and derives everything else from
+them: the tier a budget falls in, the budget a tier gives when nothing was predicted (the
+fail-safe fallback), the next tier up for a run cut off while thinking, and the effort level a
+tier maps to on an effort-steered model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from budgetrouter.errors import ConfigError
+
+TIER_NAMES: tuple[str, ...] = ("none", "short", "long")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How much a prompt should think.
+
+    Attributes
+    ----------
+    tier
+        ``"none"``, ``"short"`` or ``"long"``.
+    budget_tokens
+        Reasoning-token budget: 0 for none, ``None`` for no cap.
+    predicted_tokens
+        Median prediction of the reasoning tokens the prompt needs (``None`` on fallback).
+    predicted_tokens_upper
+        Upper-quantile prediction of the same (the bundle's ``upper_quantile``, 0.9 by
+        default; ``None`` on fallback).
+    p_no_thinking
+        Probability that the prompt is solved with no thinking (``None`` on fallback).
+    fallback
+        True when the router could not route the prompt and returned its fallback tier.
+    bundle_version
+        Content digest of the bundle that decided.
+    """
+
+    tier: str
+    budget_tokens: int | None
+    predicted_tokens: int | None
+    predicted_tokens_upper: int | None
+    p_no_thinking: float | None
+    fallback: bool
+    bundle_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A thinking tier and its token budget.
+
+    Attributes
+    ----------
+    name
+        ``"none"``, ``"short"`` or ``"long"``.
+    budget_tokens
+        Reasoning-token budget; 0 for none, ``None`` for no cap.
+    """
+
+    name: str
+    budget_tokens: int | None
+
+    def __post_init__(self) -> None:
+        check_tier(self.name)
+
+
+def check_tier(name: object) -> str:
+    """Return ``name`` if it is a tier name.
+
+    Raises
+    ------
+    ConfigError
+        If it is not one of :data:`TIER_NAMES`.
+    """
+    if name not in TIER_NAMES:
+        raise ConfigError(f"Unknown tier {name!r}. Available: {list(TIER_NAMES)}")
+    return str(name)
+
+
+@dataclass(frozen=True)
+class TierRules:
+    """A bundle's tier thresholds and every rule derived from them.
+
+    Parameters
+    ----------
+    short_max_tokens
+        Largest budget reported as tier short; larger budgets are tier long.
+    long_cap_tokens
+        Budget of an uncapped long decision (``None`` = no cap).
+    """
+
+    short_max_tokens: int = 1024
+    long_cap_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.short_max_tokens, int) or self.short_max_tokens <= 0:
+            raise ConfigError(
+                f"short_max_tokens must be a positive integer, got {self.short_max_tokens!r}"
+            )
+        if self.long_cap_tokens is not None and (
+            not isinstance(self.long_cap_tokens, int)
+            or self.long_cap_tokens <= self.short_max_tokens
+        ):
+            raise ConfigError(
+                "long_cap_tokens must be None (no cap) or an integer above short_max_tokens "
+                f"({self.short_max_tokens}), got {self.long_cap_tokens!r}"
+            )
+
+    def tier(self, budget: float) -> Tier:
+        """The tier of a chosen budget in tokens (``inf`` = the uncapped option)."""
+        if budget <= 0:
+            return Tier("none", 0)
+        if budget == float("inf"):
+            return Tier("long", self.long_cap_tokens)
+        name = "short" if budget <= self.short_max_tokens else "long"
+        return Tier(name, int(budget))
+
+    def budget(self, tier: str) -> int | None:
+        """The budget a tier gives when no prediction picked one (0, the short maximum, the cap).
+
+        Raises
+        ------
+        ConfigError
+            For an unknown tier name.
+        """
+        check_tier(tier)
+        if tier == "none":
+            return 0
+        return self.short_max_tokens if tier == "short" else self.long_cap_tokens
+
+    def fallback(self, tier: str, bundle_version: str) -> Decision:
+        """The flagged decision returned when a prompt cannot be routed."""
+        return Decision(
+            tier=tier,
+            budget_tokens=self.budget(tier),
+            predicted_tokens=None,
+            predicted_tokens_upper=None,
+            p_no_thinking=None,
+            fallback=True,
+            bundle_version=bundle_version,
+        )
+
+    def escalate(self, decision: Decision) -> Decision | None:
+        """The next tier up for a run cut off while thinking, or ``None`` at the top.
+
+        none -> short at ``short_max_tokens``; short, or long below the cap -> long at
+        ``long_cap_tokens`` (no cap when ``None``).
+        """
+        if decision.tier == "none":
+            return replace(decision, tier="short", budget_tokens=self.short_max_tokens)
+        cap = self.long_cap_tokens
+        if decision.budget_tokens is None or (cap is not None and decision.budget_tokens >= cap):
+            return None
+        return replace(decision, tier="long", budget_tokens=cap)
+
+
+def effort_for_tier(tier: str, levels: Sequence[str]) -> str:
+    """The effort level a tier maps to, among a model's levels (lowest first).
+
+    none -> the lowest level, short -> the middle one (the lower of the two middle ones when
+    there is an even number), long -> the highest.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown tier or an empty list of levels.
+    """
+    check_tier(tier)
+    if not levels:
+        raise ConfigError("a model needs at least one effort level")
+    if tier == "none":
+        return levels[0]
+    if tier == "short":
+        return levels[(len(levels) - 1) // 2]
+    return levels[-1]
