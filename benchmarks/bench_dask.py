@@ -59,26 +59,27 @@ def main() -> None:
     import dask.dataframe as dd
 
     from budgetrouter.config import TrainConfig
-    from budgetrouter.data import read_observations, read_reasoning_gym
-    from budgetrouter.distributed import (
-        _Design,
-        _embed_partition,
-        _fit_curves,
+    from budgetrouter.curves import BudgetCurveModel
+    from budgetrouter.embedders import get_embedder
+    from budgetrouter.features import prompt_features
+    from budgetrouter.projection import Projection
+    from budgetrouter.train import build_targets, read_observations
+    from budgetrouter.train.calibration import budget_grid
+    from budgetrouter.train.dask_cluster import (
         dask_client,
+        embed_partition,
         prompt_targets_dask,
         read_observations_dask,
-        train_router_dask,
     )
-    from budgetrouter.embedders import get_embedder
-    from budgetrouter.model import BudgetCurveModel
-    from budgetrouter.targets import build_targets
-    from budgetrouter.training import _features, _grid, _lgbm_kwargs, _mean_curves, fit_projection
+    from budgetrouter.train.dask_fit import Design, fit_curves
+    from budgetrouter.train.dask_trainer import train_router_dask
+    from budgetrouter.train.sources import read_reasoning_gym
 
     runs = read_reasoning_gym(ROOT / "data" / "reasoning-gym")[
         ["prompt", "reasoning_tokens", "correct", "model", "group"]
     ]
     cfg = TrainConfig()
-    grid = _grid(cfg)
+    grid = budget_grid(cfg)
     print(f"machine: {os.cpu_count()} cores; local cluster: {args.workers} single-threaded workers")
     print(f"source: {len(runs)} real runs of {runs['prompt'].nunique()} prompts")
 
@@ -92,11 +93,11 @@ def main() -> None:
         single_s = time.perf_counter() - start
         spec = minilm.spec()
         table = dd.from_pandas(prompts.to_frame(), npartitions=4 * args.workers)
-        meta = _embed_partition(table._meta, spec)
+        meta = embed_partition(table._meta, spec)
         warm = dd.from_pandas(prompts.head(4 * args.workers).to_frame(), npartitions=args.workers)
-        warm.map_partitions(_embed_partition, spec, meta=meta).compute()  # load on each worker
+        warm.map_partitions(embed_partition, spec, meta=meta).compute()  # load on each worker
         start = time.perf_counter()
-        table.map_partitions(_embed_partition, spec, meta=meta).compute()
+        table.map_partitions(embed_partition, spec, meta=meta).compute()
         cluster_s = time.perf_counter() - start
         print(
             f"\nembedding {len(prompts)} prompts with MiniLM: this process "
@@ -131,21 +132,21 @@ def main() -> None:
         targets = build_targets(read_observations(files[max(args.sizes)]))
         texts = targets.prompts["prompt"].astype(str).tolist()
         emb = static.encode(texts)
-        X = _features(texts, emb, fit_projection(emb))
-        success, cost = _mean_curves(targets, grid)
+        X = prompt_features(texts, emb, Projection.fit(emb))
+        success, cost = targets.mean_curves(grid)
         weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
         start = time.perf_counter()
-        BudgetCurveModel(grid, **_lgbm_kwargs(cfg)).fit(X, success, cost, weight)
+        BudgetCurveModel(grid, **cfg.lgbm_settings()).fit(X, success, cost, weight)
         fit_single = time.perf_counter() - start
         rows = max(1, len(X) // (4 * args.workers))
-        design = _Design(
+        design = Design(
             da.from_array(X, chunks=(rows, X.shape[1])),
             da.from_array(success, chunks=(rows, success.shape[1])),
             da.from_array(cost, chunks=(rows, cost.shape[1])),
             da.from_array(weight, chunks=(rows,)),
         )
         start = time.perf_counter()
-        _fit_curves(client, design, grid, cfg)
+        fit_curves(client, design, grid, cfg)
         fit_dask = time.perf_counter() - start
         print(
             f"\nfitting the curve models on {len(X):,} prompts x {len(grid)} budgets: this "

@@ -10,7 +10,7 @@ import pytest
 
 from budgetrouter import TrainConfig
 from budgetrouter.embedders import HashingEmbedder
-from budgetrouter.training import train_router
+from budgetrouter.train import train_router
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "reasoning-gym"
@@ -48,7 +48,7 @@ TINY = TrainConfig(
     n_estimators=20,
     num_leaves=7,
     min_child_samples=3,
-    n_folds=2,
+    n_inner_folds=2,
     n_outer_folds=3,
     knn_neighbors=5,
     target_accuracy=0.95,
@@ -82,7 +82,7 @@ REAL_FAMILIES = [
 @pytest.fixture(scope="session")
 def real_subset_path(tmp_path_factory) -> Path:
     """A small real observation file: 12 families x 10 prompts of the bundled data."""
-    from budgetrouter.data import read_reasoning_gym
+    from budgetrouter.train.sources import read_reasoning_gym
 
     table = read_reasoning_gym(DATA)
     table = table[table["group"].isin(REAL_FAMILIES)]

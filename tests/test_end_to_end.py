@@ -9,7 +9,7 @@ import pytest
 from budgetrouter import Router
 from budgetrouter.cli import main
 
-SMALL = {"n_estimators": 40, "min_child_samples": 20, "n_folds": 2, "n_outer_folds": 3}
+SMALL = {"n_estimators": 40, "min_child_samples": 20, "n_inner_folds": 2, "n_outer_folds": 3}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_bundle_records_the_real_embedder(trained):
         "success.txt",
         "cost.txt",
         "median.txt",
-        "high.txt",
+        "upper.txt",
         "no_thinking.txt",
         "projection.npz",
     }

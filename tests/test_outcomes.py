@@ -2,100 +2,14 @@ import json
 
 import pytest
 
-from budgetrouter import Decision
 from budgetrouter.cli import main
-from budgetrouter.data import read_observations
+from budgetrouter.decision import Decision
 from budgetrouter.errors import ConfigError
-from budgetrouter.outcomes import OutcomeLog, escalate, reasoning_usage
-from tests.test_adapters import ANTHROPIC, GEMINI, OPENAI_CHAT, OPENAI_RESPONSE, _Handler, server
-
-__all__ = ["server"]
+from budgetrouter.outcomes import OutcomeLog
+from budgetrouter.train import read_observations
+from tests.providers.loopback import OPENAI_CHAT
 
 SHORT = Decision("short", 2000, 300, 900, 0.1, False, "v1")
-
-
-def words(text: str) -> int:
-    return len(text.split())
-
-
-def test_openai_chat_object(server):
-    from openai import OpenAI
-
-    _Handler.replies["chat"] = {
-        **OPENAI_CHAT,
-        "choices": [{**OPENAI_CHAT["choices"][0], "finish_reason": "length"}],
-        "usage": {**OPENAI_CHAT["usage"], "completion_tokens_details": {"reasoning_tokens": 777}},
-    }
-    client = OpenAI(api_key="t", base_url=f"{server}/v1", max_retries=0)
-    resp = client.chat.completions.create(model="o3", messages=[{"role": "user", "content": "x"}])
-    usage = reasoning_usage(resp)
-    assert (usage.reasoning_tokens, usage.truncated, usage.provider) == (777, True, "openai")
-
-
-def test_openai_responses_object(server):
-    from openai import OpenAI
-
-    _Handler.replies["responses"] = {
-        **OPENAI_RESPONSE, "status": "incomplete",
-        "incomplete_details": {"reason": "max_output_tokens"},
-        "usage": {"input_tokens": 1, "output_tokens": 50, "total_tokens": 51,
-                  "input_tokens_details": {"cached_tokens": 0},
-                  "output_tokens_details": {"reasoning_tokens": 48}},
-    }  # fmt: skip
-    client = OpenAI(api_key="t", base_url=f"{server}/v1", max_retries=0)
-    usage = reasoning_usage(client.responses.create(model="gpt-5", input="x"))
-    assert (usage.reasoning_tokens, usage.truncated) == (48, True)
-
-
-def test_anthropic_thinking_blocks(server):
-    from anthropic import Anthropic
-
-    _Handler.replies["anthropic"] = {
-        **ANTHROPIC, "stop_reason": "max_tokens",
-        "content": [{"type": "thinking", "thinking": "one two three four", "signature": "s"}],
-    }  # fmt: skip
-    client = Anthropic(api_key="t", base_url=server, max_retries=0)
-    resp = client.messages.create(
-        model="claude-sonnet-4-6", max_tokens=10, messages=[{"role": "user", "content": "x"}]
-    )
-    usage = reasoning_usage(resp, count_tokens=words)
-    assert (usage.reasoning_tokens, usage.truncated, usage.provider) == (4, True, "anthropic")
-
-
-def test_gemini_thoughts(server):
-    from google import genai
-    from google.genai import types
-
-    _Handler.replies["gemini"] = {**GEMINI, "usageMetadata": {"thoughtsTokenCount": 321}}
-    client = genai.Client(api_key="t", http_options=types.HttpOptions(base_url=server))
-    usage = reasoning_usage(client.models.generate_content(model="gemini-2.5-flash", contents="x"))
-    assert (usage.reasoning_tokens, usage.truncated, usage.provider) == (321, False, "gemini")
-
-
-def test_vllm_reasoning_content_is_counted():
-    resp = {
-        "choices": [
-            {
-                "message": {"content": "4", "reasoning_content": "two plus two is four"},
-                "finish_reason": "stop",
-            }
-        ]
-    }
-    usage = reasoning_usage(resp, count_tokens=words)
-    assert (usage.reasoning_tokens, usage.truncated, usage.provider) == (5, False, "vllm")
-    assert reasoning_usage(resp).reasoning_tokens >= 5  # the packaged tokenizer
-
-
-def test_unrecognised_response():
-    with pytest.raises(ConfigError, match="Unrecognised response"):
-        reasoning_usage({"foo": 1})
-
-
-def test_escalate():
-    none = Decision("none", 0, 0, 10, 0.9, False, "v")
-    assert escalate(none) == Decision("short", 1024, 0, 10, 0.9, False, "v")
-    assert escalate(SHORT).tier == "long" and escalate(SHORT).budget_tokens is None
-    assert escalate(escalate(SHORT)) is None
 
 
 def chat(tokens, cut=False):
@@ -135,7 +49,7 @@ def test_a_log_trains_a_bundle_with_no_edits(tmp_path, capsys, monkeypatch):
             {
                 "n_estimators": 10,
                 "min_child_samples": 3,
-                "n_folds": 2,
+                "n_inner_folds": 2,
                 "n_outer_folds": 3,
                 "target_accuracy": 0.9,
             }
@@ -188,3 +102,11 @@ def test_concurrent_records_keep_lines_whole(tmp_path):
     lines = log.path.read_text().splitlines()
     assert len(lines) == 80
     assert all(json.loads(line)["reasoning_tokens"] == 5 for line in lines)
+
+
+def test_record_reads_usage_through_the_providers(tmp_path):
+    log = OutcomeLog(tmp_path / "o.jsonl", count_tokens=lambda text: len(text.split()))
+    vllm = {"choices": [{"message": {"reasoning_content": "a b c"}, "finish_reason": "length"}]}
+    row = log.record("p", SHORT, vllm)
+    assert (row["reasoning_tokens"], row["truncated"], row["provider"]) == (3, True, "vllm")
+    assert (row["correct"], row["correct_source"]) == (0.0, "finished")

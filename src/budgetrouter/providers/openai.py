@@ -1,0 +1,161 @@
+"""OpenAI: Chat Completions (``openai``) and Responses (``openai-responses``).
+
+Both steer reasoning by a named effort level, per model family
+(https://platform.openai.com/docs/guides/reasoning); a decision's tier picks the level with
+:func:`budgetrouter.decision.effort_for_tier`. Chat Completions reports reasoning in
+``usage.completion_tokens_details.reasoning_tokens`` and a cut-off as ``finish_reason ==
+"length"``; Responses in ``usage.output_tokens_details.reasoning_tokens`` and ``status ==
+"incomplete"``. The Chat Completions reader also serves the OpenAI-compatible servers, which
+return the reasoning as text instead of a count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from budgetrouter.providers.base import (
+    Capability,
+    Provider,
+    Request,
+    TokenCounter,
+    Usage,
+    count_text,
+    effort_level,
+    get_path,
+)
+
+_REASONING = "https://platform.openai.com/docs/guides/reasoning"
+_LATEST = "https://platform.openai.com/docs/guides/latest-model"
+
+CAPABILITIES: tuple[Capability, ...] = (
+    # reasoning_effort per model family
+    Capability("openai", "o1", "effort", ("low", "medium", "high"), can_disable=False,
+               source=_REASONING),
+    Capability("openai", "o3", "effort", ("low", "medium", "high"), can_disable=False,
+               source=_REASONING),
+    Capability("openai", "o4", "effort", ("low", "medium", "high"), can_disable=False,
+               source=_REASONING),
+    # gpt-5 adds "minimal"
+    Capability("openai", "gpt-5", "effort", ("minimal", "low", "medium", "high"),
+               can_disable=False, source=_LATEST),
+    # gpt-5.1 and later: "none" is the default and switches reasoning off
+    Capability("openai", "gpt-5.1", "effort", ("none", "low", "medium", "high"),
+               source=_LATEST),
+    Capability("openai", "gpt-5.2", "effort", ("none", "low", "medium", "high", "xhigh"),
+               source=_LATEST),
+)  # fmt: skip
+
+_CHAT_REASONING = ("usage", "completion_tokens_details", "reasoning_tokens")
+
+
+def chat_params(req: Request) -> dict[str, Any]:
+    """Keyword arguments of ``client.chat.completions.create`` for a request.
+
+    Returns
+    -------
+    dict
+        ``reasoning_effort``, the tier's level among the family's, and ``max_completion_tokens``
+        when the caller set a limit.
+    """
+    out: dict[str, Any] = {"reasoning_effort": effort_level(req.decision, req.cap, req.notes)}
+    if req.max_tokens is not None:
+        out["max_completion_tokens"] = req.max_tokens
+    return out
+
+
+def responses_params(req: Request) -> dict[str, Any]:
+    """Keyword arguments of ``client.responses.create`` for a request.
+
+    Returns
+    -------
+    dict
+        ``reasoning={"effort": ...}`` as for Chat Completions, with the limit as
+        ``max_output_tokens``.
+    """
+    out: dict[str, Any] = {"reasoning": {"effort": effort_level(req.decision, req.cap, req.notes)}}
+    if req.max_tokens is not None:
+        out["max_output_tokens"] = req.max_tokens
+    return out
+
+
+def first_choice(response: dict[str, Any]) -> dict[str, Any] | None:
+    """The first choice of a Chat Completions-shaped response, or ``None`` when it has none.
+
+    Parameters
+    ----------
+    response
+        The response as a plain dict.
+
+    Returns
+    -------
+    dict or None
+        ``response["choices"][0]``.
+    """
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return None
+    return dict(choices[0]) if isinstance(choices[0], Mapping) else {}
+
+
+def is_chat(response: dict[str, Any]) -> bool:
+    """Whether a response has the Chat Completions shape.
+
+    True for a plain dict with a non-empty ``choices`` list, as OpenAI and every
+    OpenAI-compatible server return.
+    """
+    return first_choice(response) is not None
+
+
+def _counts_reasoning(response: dict[str, Any]) -> bool:
+    """A Chat Completions response that reports its reasoning tokens (OpenAI's own)."""
+    return is_chat(response) and get_path(response, *_CHAT_REASONING) is not None
+
+
+def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter | None], Usage]:
+    """A reader of Chat Completions-shaped responses, reporting as ``provider``.
+
+    The reader takes ``usage.completion_tokens_details.reasoning_tokens`` when the response
+    reports it, else counts ``message.reasoning_content`` (vLLM, SGLang) or
+    ``message.reasoning`` (OpenRouter) with the token counter; ``finish_reason == "length"``
+    is a cut-off.
+
+    Parameters
+    ----------
+    provider
+        The name the :class:`~budgetrouter.providers.base.Usage` carries.
+
+    Returns
+    -------
+    Callable
+        ``read(response, count_tokens) -> Usage``.
+    """
+
+    def read(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
+        choice = first_choice(response) or {}
+        cut = choice.get("finish_reason") == "length"
+        counted = get_path(response, *_CHAT_REASONING)
+        if counted is not None:
+            return Usage(int(counted), cut, provider)
+        message = choice.get("message") or {}
+        text = message.get("reasoning_content") or message.get("reasoning") or ""
+        return Usage(count_text(text, count_tokens), cut, provider)
+
+    return read
+
+
+def _is_response(response: dict[str, Any]) -> bool:
+    return response.get("object") == "response"
+
+
+def _response_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
+    tokens = get_path(response, "usage", "output_tokens_details", "reasoning_tokens") or 0
+    return Usage(int(tokens), response.get("status") == "incomplete", "openai-responses")
+
+
+OPENAI = Provider(
+    "openai", CAPABILITIES, chat_params, _counts_reasoning, chat_usage_reader("openai")
+)
+OPENAI_RESPONSES = Provider(
+    "openai-responses", CAPABILITIES, responses_params, _is_response, _response_usage
+)

@@ -1,0 +1,203 @@
+"""Every provider by name: from a decision to request parameters, and from a response to usage.
+
+:func:`request_params` turns a :class:`~budgetrouter.decision.Decision` into the keyword
+arguments of a provider's SDK call, by the rules of :data:`CAPABILITIES` (one row per
+(provider, model family), each citing the provider's documentation). A combination that cannot
+be honoured (a budget below the model's minimum, ``max_tokens`` too small for the budget plus
+room for the answer) is clamped with a warning, or refused with ``strict=True``; it is never
+sent broken. :func:`reasoning_usage` reads the reasoning tokens and the cut-off flag back from
+a response. Pure functions: no network, no SDK imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter.errors import ConfigError
+from budgetrouter.providers import anthropic, gemini, openai, openrouter, servers
+from budgetrouter.providers.base import (
+    DEFAULT_ANSWER_TOKENS,
+    Capability,
+    Provider,
+    Request,
+    RequestParams,
+    TokenCounter,
+    Usage,
+    plain,
+)
+
+if TYPE_CHECKING:
+    from budgetrouter.decision import Decision
+
+logger = logging.getLogger(__name__)
+
+PROVIDERS: dict[str, Provider] = {
+    provider.name: provider
+    for provider in (
+        anthropic.ANTHROPIC,
+        openai.OPENAI_RESPONSES,
+        gemini.GEMINI,
+        openai.OPENAI,
+        servers.VLLM,
+        servers.SGLANG,
+        openrouter.OPENROUTER,
+    )
+}
+"""Providers by name, in the order :func:`reasoning_usage` tries to recognise a response."""
+
+CAPABILITIES: tuple[Capability, ...] = (
+    openai.CAPABILITIES
+    + anthropic.CAPABILITIES
+    + gemini.CAPABILITIES
+    + servers.CAPABILITIES
+    + openrouter.CAPABILITIES
+)
+"""Every provider module's capability rows."""
+
+
+def _provider(name: str) -> Provider:
+    if name not in PROVIDERS:
+        raise ConfigError(f"Unknown provider {name!r}. Available: {sorted(PROVIDERS)}")
+    return PROVIDERS[name]
+
+
+def capability(provider: str, model: str) -> Capability:
+    """The capability row of ``model`` (longest matching prefix) for ``provider``.
+
+    Parameters
+    ----------
+    provider
+        A key of :data:`PROVIDERS`.
+    model
+        The model name.
+
+    Returns
+    -------
+    Capability
+        The row of the model's family.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown provider, or a model of no known family.
+    """
+    entry = _provider(provider)
+    rows = [c for c in entry.capabilities if model.startswith(c.prefix)]
+    if not rows:
+        known = sorted(c.prefix for c in entry.capabilities)
+        module = getattr(entry.params, "__module__", "budgetrouter.providers")
+        raise ConfigError(
+            f"No capability row for {provider} model {model!r}. Known families: {known}; add a "
+            f"row to {module}.CAPABILITIES"
+        )
+    return max(rows, key=lambda c: len(c.prefix))
+
+
+def request_params(
+    decision: Decision,
+    provider: str,
+    model: str,
+    max_tokens: int | None = None,
+    *,
+    answer_tokens: int = DEFAULT_ANSWER_TOKENS,
+    strict: bool = False,
+) -> RequestParams:
+    """Keyword arguments that make ``provider``'s SDK honour ``decision``.
+
+    Parameters
+    ----------
+    decision
+        The router's decision.
+    provider
+        One of :data:`PROVIDERS`: ``openai`` (Chat Completions), ``openai-responses``,
+        ``anthropic``, ``gemini`` (google-genai ``generate_content``), ``vllm``, ``sglang``
+        (through the OpenAI client) or ``openrouter``.
+    model
+        The model name; its family's row of :data:`CAPABILITIES` sets the rules.
+    max_tokens
+        Total output tokens the caller allows (thinking plus answer); ``None`` sizes it as the
+        budget plus ``answer_tokens``.
+    answer_tokens
+        Output tokens kept for the visible answer beside the thinking budget.
+    strict
+        Refuse (raise) instead of clamping a combination the model cannot honour.
+
+    Returns
+    -------
+    RequestParams
+        A dict of SDK keyword arguments; ``.notes`` lists every inexact mapping (for example
+        tier none sent as the lowest effort a model accepts).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown provider or model family, or, with ``strict=True``, a combination that
+        would need clamping.
+
+    Examples
+    --------
+    >>> from budgetrouter.decision import Decision
+    >>> d = Decision("short", 512, 300, 900, 0.1, False, "v")
+    >>> dict(request_params(d, "anthropic", "claude-sonnet-4-6", max_tokens=4096))
+    {'max_tokens': 4096, 'thinking': {'type': 'enabled', 'budget_tokens': 1024}}
+    """
+    if answer_tokens < 1:
+        raise ConfigError(f"answer_tokens must be positive, got {answer_tokens!r}")
+    if max_tokens is not None and max_tokens < 1:
+        raise ConfigError(f"max_tokens must be positive, got {max_tokens!r}")
+    cap = capability(provider, model)
+    notes: list[str] = []
+    params = PROVIDERS[provider].params(
+        Request(decision, cap, max_tokens, answer_tokens, strict, notes)
+    )
+    for note in notes:
+        logger.info("%s %s: %s", provider, model, note)
+    return RequestParams(params, notes)
+
+
+def reasoning_usage(
+    response: Any, count_tokens: TokenCounter | None = None, provider: str | None = None
+) -> Usage:
+    """Read reasoning tokens and the cut-off flag from a provider response.
+
+    Without ``provider``, the first of :data:`PROVIDERS` that recognises the shape reads it:
+    Anthropic Messages (thinking blocks counted with ``count_tokens``, ``stop_reason ==
+    "max_tokens"``), OpenAI Responses (``usage.output_tokens_details.reasoning_tokens``,
+    ``status == "incomplete"``), Gemini (``usage_metadata.thoughts_token_count``,
+    ``finish_reason == MAX_TOKENS``), OpenAI Chat Completions
+    (``usage.completion_tokens_details.reasoning_tokens``, ``finish_reason == "length"``), and
+    any other chat-shaped response as vLLM (``message.reasoning_content`` or
+    ``message.reasoning`` counted with ``count_tokens``). SGLang and OpenRouter responses have
+    those chat shapes; pass ``provider`` to have them named as such.
+
+    Parameters
+    ----------
+    response
+        The SDK's response object, or its JSON as a dict.
+    count_tokens
+        Token counter for responses that carry reasoning text instead of a count; defaults to
+        :func:`~budgetrouter.providers.base.default_token_counter`.
+    provider
+        Read the response with this provider's reader instead of recognising its shape.
+
+    Returns
+    -------
+    Usage
+        Reasoning tokens, whether the run was cut off, and the provider that read it.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``provider``, or (without one) a response of no recognised shape.
+    """
+    r = plain(response)
+    if provider is not None:
+        return _provider(provider).read_usage(r, count_tokens)
+    for entry in PROVIDERS.values():
+        if entry.recognises(r):
+            return entry.read_usage(r, count_tokens)
+    raise ConfigError(
+        "Unrecognised response: expected an OpenAI, Anthropic, Gemini or vLLM response "
+        f"(top-level keys: {sorted(r)[:10]})"
+    )

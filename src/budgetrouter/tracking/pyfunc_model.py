@@ -1,0 +1,40 @@
+"""The router as an MLflow pyfunc model, logged as code (no pickled Python object).
+
+MLflow executes this file when it loads the model (``mlflow.pyfunc.load_model`` or
+``mlflow models serve``); the package never imports it. Input: a DataFrame with a column
+``prompt``; output: one row of decision fields per prompt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pandas as pd
+from mlflow.models import set_model
+from mlflow.pyfunc import PythonModel
+
+from budgetrouter import Decision, Router
+
+OUTPUT_COLUMNS = [field.name for field in dataclasses.fields(Decision)]
+
+
+class RouterModel(PythonModel):
+    """Loads the bundle artifact (hash-checked) and routes the ``prompt`` column."""
+
+    def load_context(self, context: Any) -> None:
+        """Load the router from the ``bundle`` artifact."""
+        self.router = Router.load(context.artifacts["bundle"])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        """Route every prompt of ``model_input["prompt"]``."""
+        if "prompt" not in model_input:
+            raise ValueError(
+                f"input needs a column 'prompt'; got columns {list(model_input.columns)}"
+            )
+        decisions: list[Decision] = self.router.route_batch(model_input["prompt"].tolist())
+        rows = [d.to_dict() for d in decisions]
+        return pd.DataFrame(rows, columns=OUTPUT_COLUMNS).astype({"budget_tokens": "object"})
+
+
+set_model(RouterModel())

@@ -1,0 +1,59 @@
+"""Training time: everything that turns logged runs into a bundle, and judges bundles.
+
+Nothing here runs before a request; :mod:`budgetrouter` (the runtime) never imports it.
+
+=====================  ===================================================================
+module                 role
+=====================  ===================================================================
+``data``, ``sources``  the observation contract and its readers (files, bundled datasets)
+``targets``            runs -> per-prompt targets (needed tokens, success / cost curves)
+``replay``             how a budget policy would have done on logged runs
+``calibration``        price and margin to an operator's target; :func:`recalibrate`
+``fit``                fitting a router's models (shared by both trainers)
+``local``              :func:`train_router`: nested grouped cross-validation on one machine
+``dask_*``             :func:`train_router_dask`: the same on a Dask cluster
+``baselines``          kNN curves, ridge / kNN regressions, random tiers, prompt length
+``metrics``, ``report``, ``report_files``   the held-out report and its files
+``evaluate``           :func:`evaluate_bundle` on new observations
+``retrain``            :func:`retrain`: a candidate from outcome logs, compared on held-out
+``embedding_cache``    on-disk cache of prompt embeddings
+=====================  ===================================================================
+"""
+
+from budgetrouter.train.calibration import Recalibration, calibrate, recalibrate
+from budgetrouter.train.data import data_digest, read_observations, validate_observations
+from budgetrouter.train.evaluate import evaluate_bundle
+from budgetrouter.train.fit import TrainResult
+from budgetrouter.train.local import train_router
+from budgetrouter.train.report import build_report
+from budgetrouter.train.report_files import write_report
+from budgetrouter.train.retrain import RetrainResult, retrain
+from budgetrouter.train.targets import PromptTargets, build_targets
+
+__all__ = [
+    "PromptTargets",
+    "Recalibration",
+    "RetrainResult",
+    "TrainResult",
+    "build_report",
+    "build_targets",
+    "calibrate",
+    "data_digest",
+    "evaluate_bundle",
+    "read_observations",
+    "recalibrate",
+    "retrain",
+    "train_router",
+    "train_router_dask",
+    "validate_observations",
+    "write_report",
+]
+
+
+def __getattr__(name: str) -> object:
+    # The Dask trainer is imported on first use (its module pulls in dask-only helpers).
+    if name == "train_router_dask":
+        from budgetrouter.train.dask_trainer import train_router_dask
+
+        return train_router_dask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

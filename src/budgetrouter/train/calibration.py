@@ -1,0 +1,269 @@
+"""Calibration: the price and margin that meet the operator's target on held-out runs.
+
+The policy (:class:`~budgetrouter.policy.TierPolicy`) is replayed at every price of
+:data:`PRICES` and margin of :data:`MARGINS` on out-of-family predictions; the cheapest point
+that keeps the target share of always-long accuracy (or the most accurate one within a mean
+token spend) is kept, with the measured trade-off curve. :func:`recalibrate` does the same for a
+trained router on the operator's own observations.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from budgetrouter.errors import ConfigError
+from budgetrouter.policy import TierPolicy
+from budgetrouter.train.replay import fixed_budget_for, oracle_budgets, replay
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.router import Router
+    from budgetrouter.train.targets import PromptTargets
+
+logger = logging.getLogger(__name__)
+
+PRICES: tuple[float, ...] = (0.0, *(10 ** (-10 + k / 20) for k in range(181)))
+MARGINS: tuple[int, ...] = (0, 1, 2, 3)
+
+
+def tradeoff_curve(
+    policy: TierPolicy,
+    success: np.ndarray,
+    cost: np.ndarray,
+    targets: PromptTargets,
+    prices: Sequence[float] = PRICES,
+    margins: Sequence[int] | None = None,
+) -> list[dict[str, float]]:
+    """Replay the policy at each price (and margin): the accuracy-versus-tokens trade-off.
+
+    Parameters
+    ----------
+    policy
+        The policy (its grid, margin and tier settings).
+    success, cost
+        Held-out predictions for the prompts of ``targets``.
+    targets
+        The prompts' real runs.
+    prices
+        Prices to sweep.
+    margins
+        Margins to sweep; ``None`` keeps the policy's own.
+
+    Returns
+    -------
+    list of dict
+        One entry per (margin, price): ``price``, ``margin_steps``, ``accuracy``,
+        ``mean_tokens``, ``accuracy_kept``, ``tokens_saved``.
+    """
+    out = []
+    for margin in (policy.margin_steps,) if margins is None else margins:
+        for price in prices:
+            r = replay(targets, policy.budgets(success, cost, price, margin))
+            out.append(
+                {
+                    "price": float(price),
+                    "margin_steps": int(margin),
+                    "accuracy": r.accuracy,
+                    "mean_tokens": r.mean_tokens,
+                    "accuracy_kept": r.accuracy_kept,
+                    "tokens_saved": r.tokens_saved,
+                }
+            )
+    return out
+
+
+def calibrate(
+    policy: TierPolicy,
+    success: np.ndarray,
+    cost: np.ndarray,
+    targets: PromptTargets,
+    *,
+    target_accuracy: float | None = 0.99,
+    max_mean_tokens: float | None = None,
+    margins: Sequence[int] = MARGINS,
+) -> TierPolicy:
+    """Choose the price and margin that meet the operator's target on held-out predictions.
+
+    With ``target_accuracy``: the (price, margin) with the fewest tokens whose replay keeps at
+    least that share of always-long accuracy. With ``max_mean_tokens``: the one with the most
+    accuracy whose mean tokens per run stay within it.
+
+    Parameters
+    ----------
+    policy
+        Policy whose grid and tier settings are kept.
+    success, cost
+        Held-out (out-of-family) predictions for the prompts of ``targets``.
+    targets
+        The prompts' real runs.
+    target_accuracy, max_mean_tokens
+        The target; ``max_mean_tokens`` wins when both are given.
+    margins
+        Safety margins (grid steps) to consider.
+
+    Returns
+    -------
+    TierPolicy
+        The policy with the calibrated price and margin, and the measured trade-off at that
+        margin.
+
+    Raises
+    ------
+    ConfigError
+        If nothing reaches the target; the message says what is reachable.
+    """
+    curve = tradeoff_curve(policy, success, cost, targets, margins=margins)
+    if max_mean_tokens is not None:
+        ok = [p for p in curve if p["mean_tokens"] <= max_mean_tokens]
+        if not ok:
+            least = min(p["mean_tokens"] for p in curve)
+            raise ConfigError(
+                f"No price keeps mean reasoning tokens at or below {max_mean_tokens:g}; the "
+                f"fewest this router reaches is {least:.1f} per run"
+            )
+        best = max(ok, key=lambda p: (p["accuracy"], -p["mean_tokens"]))
+    else:
+        if target_accuracy is None:
+            raise ConfigError("give target_accuracy or max_mean_tokens")
+        ok = [p for p in curve if p["accuracy_kept"] >= target_accuracy - 1e-12]
+        if not ok:
+            most = max(p["accuracy_kept"] for p in curve)
+            raise ConfigError(
+                f"No price keeps {target_accuracy:.1%} of always-long accuracy; the most this "
+                f"router keeps is {most:.2%}. Lower the target or retrain"
+            )
+        best = max(ok, key=lambda p: (p["tokens_saved"], p["price"]))
+    margin = int(best["margin_steps"])
+    return policy.with_calibration(
+        best["price"], margin, [p for p in curve if p["margin_steps"] == margin]
+    )
+
+
+def budget_grid(config: TrainConfig) -> np.ndarray:
+    """The candidate budgets of a configuration plus the uncapped option (``inf``)."""
+    import numpy as np
+
+    return np.array([*map(float, config.budget_grid), math.inf])
+
+
+def base_policy(config: TrainConfig) -> TierPolicy:
+    """The uncalibrated policy of a configuration (its grid and tiers, no price yet)."""
+    return TierPolicy(grid=tuple(budget_grid(config)), price=0.0, tiers=config.tiers)
+
+
+def calibrate_for(
+    config: TrainConfig, success: np.ndarray, cost: np.ndarray, targets: PromptTargets
+) -> TierPolicy:
+    """:func:`calibrate` the base policy of ``config`` to the target it states."""
+    return calibrate(
+        base_policy(config),
+        success,
+        cost,
+        targets,
+        target_accuracy=config.target_accuracy,
+        max_mean_tokens=config.max_mean_tokens,
+    )
+
+
+@dataclass(frozen=True)
+class Recalibration:
+    """What :func:`recalibrate` measured.
+
+    Attributes
+    ----------
+    policy
+        The new policy (the router now uses it).
+    expected
+        Its replay on the observations.
+    fixed_budget, fixed
+        The best single fixed budget at the same accuracy, and its replay.
+    prompts
+        Prompts the calibration used.
+    """
+
+    policy: TierPolicy
+    expected: dict[str, float]
+    fixed_budget: float
+    fixed: dict[str, float]
+    prompts: int
+
+
+def recalibrate(
+    router: Router,
+    observations: pd.DataFrame,
+    *,
+    target_accuracy: float | None = None,
+    max_mean_tokens: float | None = None,
+) -> Recalibration:
+    """Re-choose a router's price and margin on your own observations.
+
+    The router keeps its models; its policy is replaced (save it with ``router.save``) and its
+    manifest records the calibration.
+
+    Parameters
+    ----------
+    router
+        A loaded router.
+    observations
+        Canonical observations (:func:`budgetrouter.train.read_observations`), usually runs of
+        the model you route for, from families the bundle was not trained on.
+    target_accuracy, max_mean_tokens
+        The target, as in :class:`~budgetrouter.TrainConfig` (exactly one of them).
+
+    Raises
+    ------
+    ConfigError
+        If neither or both targets are given, a target is out of range, or it cannot be met.
+    """
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.train.data import data_digest
+    from budgetrouter.train.evaluate import predict_all
+    from budgetrouter.train.targets import build_targets
+
+    if (target_accuracy is None) == (max_mean_tokens is None):
+        raise ConfigError("give exactly one of target_accuracy or max_mean_tokens")
+    # The same range checks as training.
+    TrainConfig(target_accuracy=target_accuracy or 0.99, max_mean_tokens=max_mean_tokens)
+    targets = build_targets(observations)
+    _, pred = predict_all(router, targets.prompts["prompt"].astype(str).tolist())
+    if max_mean_tokens is not None:
+        oracle = replay(targets, oracle_budgets(targets, 1.0)).mean_tokens
+        if max_mean_tokens < oracle:
+            logger.warning(
+                "max_mean_tokens %g is below the %.1f tokens per run an oracle needs to keep "
+                "all the accuracy: accuracy will be lost",
+                max_mean_tokens,
+                oracle,
+            )
+    policy = calibrate(
+        router.policy,
+        pred.success,
+        pred.cost,
+        targets,
+        target_accuracy=target_accuracy,
+        max_mean_tokens=max_mean_tokens,
+    )
+    expected = replay(targets, policy.budgets(pred.success, pred.cost))
+    fixed_budget, fixed = fixed_budget_for(targets, min(1.0, expected.accuracy_kept))
+    previous = router.version
+    router.policy = policy
+    router.manifest = {
+        **router.manifest,
+        "calibration": {
+            "data_digest": data_digest(observations),
+            "target_accuracy": target_accuracy,
+            "max_mean_tokens": max_mean_tokens,
+            "calibrated_from": previous,
+            "expected": expected.to_dict(),
+        },
+    }
+    return Recalibration(
+        policy, expected.to_dict(), fixed_budget, fixed.to_dict(), targets.n_prompts
+    )

@@ -1,0 +1,173 @@
+"""Fitting a router's models, shared by the single-machine and Dask trainers.
+
+:func:`fit_models` fits every estimator of a router on one set of prompts;
+:func:`out_of_family_curves` gives each prompt curve predictions from models that never saw its
+family (what calibration needs); :func:`training_manifest` is what a bundle records about how
+it was trained; :class:`TrainResult` is what every trainer returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter.config import TrainConfig
+from budgetrouter.train.calibration import budget_grid
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from budgetrouter.model import RouterModels
+    from budgetrouter.projection import Projection
+    from budgetrouter.router import Router
+    from budgetrouter.train.targets import PromptTargets
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    """What a trainer returns.
+
+    Attributes
+    ----------
+    router
+        The router fitted on every family, with its calibrated policy.
+    metrics
+        Flat metrics of the held-out evaluation (for MLflow and the manifest).
+    report
+        The held-out report (:func:`budgetrouter.train.report.build_report`) under
+        ``"evaluation"``, plus ``counts`` and, on one machine, ``per_fold``.
+    """
+
+    router: Router
+    metrics: dict[str, float]
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def fit_models(
+    X: np.ndarray, targets: PromptTargets, config: TrainConfig, projection: Projection
+) -> RouterModels:
+    """Fit every model of a router on the prompts of ``targets``.
+
+    Parameters
+    ----------
+    X
+        Feature matrix, one row per prompt, built with ``projection``.
+    targets
+        The prompts and their runs.
+    config
+        LightGBM settings, budget grid and upper quantile.
+    projection
+        The embedding projection the features were built with (kept with the models).
+    """
+    from budgetrouter.curves import BudgetCurveModel
+    from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor
+    from budgetrouter.model import RouterModels
+
+    grid = budget_grid(config)
+    success, cost = targets.mean_curves(grid)
+    weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
+    curves = BudgetCurveModel(grid, **config.lgbm_settings()).fit(X, success, cost, weight)
+    solved = ~targets.prompts["censored"].to_numpy()
+    needed = targets.prompts["needed_tokens"].to_numpy(dtype="float64")
+    settings = config.regressor_settings(int(solved.sum()))
+    median = TokenBudgetRegressor(quantile=0.5, **settings).fit(X[solved], needed[solved])
+    upper = TokenBudgetRegressor(quantile=config.upper_quantile, **settings).fit(
+        X[solved], needed[solved]
+    )
+    labels = targets.prompts["no_thinking"].to_numpy(dtype=bool)
+    no_thinking = NoThinkingClassifier(**config.lgbm_settings()).fit(X, labels)
+    return RouterModels(curves, median, upper, no_thinking, projection)
+
+
+def out_of_family_curves(
+    X: np.ndarray,
+    targets: PromptTargets,
+    config: TrainConfig | None = None,
+    folds: Iterable[tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Curve predictions for every prompt from models that never saw its family.
+
+    Parameters
+    ----------
+    X
+        Feature matrix, one row per prompt of ``targets``.
+    targets
+        The prompts and their runs (``group`` = task family).
+    config
+        Model settings and budget grid; defaults to :class:`TrainConfig()`.
+    folds
+        ``(train, test)`` index pairs that split by family; default ``config.n_inner_folds``
+        grouped folds.
+
+    Returns
+    -------
+    success, cost
+        Predicted success rate and mean tokens per run, shape ``(n_prompts, len(grid))``.
+    """
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    from budgetrouter.curves import BudgetCurveModel
+
+    cfg = config if config is not None else TrainConfig()
+    grid = budget_grid(cfg)
+    success, cost = targets.mean_curves(grid)
+    weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
+    if folds is None:
+        groups = targets.prompts["group"].to_numpy()
+        folds = GroupKFold(n_splits=cfg.n_inner_folds).split(X, groups=groups)
+    folds = list(folds)
+    oof_s = np.zeros_like(success)
+    oof_c = np.zeros_like(cost)
+    for k, (tr, te) in enumerate(folds, start=1):
+        model = BudgetCurveModel(grid, **cfg.lgbm_settings()).fit(
+            X[tr], success[tr], cost[tr], weight[tr]
+        )
+        oof_s[te], oof_c[te] = model.predict(X[te])
+        logger.info("out-of-family fold %d/%d done", k, len(folds))
+    return oof_s, oof_c
+
+
+def training_manifest(
+    config: TrainConfig,
+    projection: Projection,
+    digest: str,
+    metrics: dict[str, float],
+    counts: dict[str, int],
+    groups: list[str],
+) -> dict[str, Any]:
+    """What a router's manifest records about its training (shared by every trainer)."""
+    from budgetrouter.features import TEXT_FEATURE_NAMES
+
+    return {
+        "train_config": config.to_dict(),
+        "text_feature_names": list(TEXT_FEATURE_NAMES),
+        "projection_dim": projection.dim,
+        "data_digest": digest,
+        "metrics": metrics,
+        "counts": counts,
+        "training_groups": groups,
+    }
+
+
+def target_counts(targets: PromptTargets, runs: int) -> dict[str, int]:
+    """Runs, prompts, families, censored and no-thinking prompts, logged once."""
+    p = targets.prompts
+    counts = {
+        "runs": runs,
+        "prompts": targets.n_prompts,
+        "groups": int(p["group"].nunique()),
+        "censored_prompts": int(p["censored"].sum()),
+        "no_thinking_prompts": int(p["no_thinking"].sum()),
+    }
+    logger.info(
+        "%(runs)d runs, %(prompts)d prompts in %(groups)d families; %(censored_prompts)d prompts "
+        "never solved (censored: kept for the success curves, excluded from the needed-token "
+        "regression); %(no_thinking_prompts)d solved with no thinking",
+        counts,
+    )
+    return counts

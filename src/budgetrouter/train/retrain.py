@@ -1,0 +1,196 @@
+"""Retraining from logged outcomes: a candidate bundle, compared with the current one.
+
+:func:`retrain` holds out a share of the task families, trains a candidate on the rest of the
+logs and base data (on this machine, or on a Dask cluster), and replays candidate and current
+bundle on the same held-out slice. Registering the better one in MLflow is
+:func:`budgetrouter.tracking.record_retrain`'s job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.router import Router
+    from budgetrouter.train.fit import TrainResult
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RetrainResult:
+    """What :func:`retrain` measured.
+
+    Attributes
+    ----------
+    candidate
+        The candidate router (saved at ``candidate_path``).
+    candidate_path
+        Where the candidate bundle was written.
+    training
+        The candidate's training result (metrics, report).
+    current, compared
+        The current router, and the held-out replay of ``current`` and ``candidate`` by name.
+    target_accuracy
+        The operator's target the comparison used.
+    heldout_families, heldout_runs
+        The held-out slice.
+    """
+
+    candidate: Router
+    candidate_path: Path
+    training: TrainResult
+    current: Router
+    compared: dict[str, dict[str, float]]
+    target_accuracy: float
+    heldout_families: list[str]
+    heldout_runs: int
+
+    @property
+    def candidate_is_better(self) -> bool:
+        """Whether the candidate meets the target with more tokens saved (or is more accurate)."""
+        return _score(self.compared["candidate"], self.target_accuracy) > _score(
+            self.compared["current"], self.target_accuracy
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary of the comparison."""
+        return {
+            "target_accuracy": self.target_accuracy,
+            "heldout_families": len(self.heldout_families),
+            "heldout_runs": self.heldout_runs,
+            "current": {"bundle_version": self.current.version, **self.compared["current"]},
+            "candidate": {
+                "bundle": str(self.candidate_path),
+                "bundle_version": self.candidate.version,
+                **self.compared["candidate"],
+            },
+            "candidate_is_better": self.candidate_is_better,
+        }
+
+
+def _score(result: dict[str, float], target: float) -> tuple[bool, float]:
+    meets = result["accuracy_kept"] >= target - 1e-9
+    return meets, result["tokens_saved"] if meets else result["accuracy_kept"]
+
+
+def retrain(
+    current: Router,
+    logs: Sequence[str | Path],
+    out: str | Path,
+    *,
+    base_data: Sequence[str | Path] = (),
+    config: TrainConfig | None = None,
+    holdout_fraction: float = 0.25,
+    cache_dir: str | Path | None = None,
+    client: Client | None = None,
+) -> RetrainResult:
+    """Train a candidate on outcome logs and compare it with the current router.
+
+    Parameters
+    ----------
+    current
+        The router in production.
+    logs
+        Outcome logs (:class:`~budgetrouter.outcomes.OutcomeLog` JSONL) or other observation
+        files or folders.
+    out
+        Where to write the candidate bundle.
+    base_data
+        Data to train on beside the logs; the held-out families come from it when given (a
+        fixed yardstick), else from the logs.
+    config
+        Training options; defaults to ``TrainConfig(target_accuracy=<the current bundle's>)``.
+    holdout_fraction
+        Share of task families held out to compare the two bundles.
+    cache_dir
+        Embedding cache of single-machine training.
+    client
+        Train on this Dask cluster instead of this machine.
+
+    Raises
+    ------
+    ConfigError
+        If ``holdout_fraction`` is not in (0, 1) or there are fewer than two families.
+    """
+    import numpy as np
+    import pandas as pd
+    from sklearn.model_selection import GroupShuffleSplit
+
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.router import Router
+    from budgetrouter.train.data import read_observations
+    from budgetrouter.train.evaluate import predict_all
+    from budgetrouter.train.replay import replay
+    from budgetrouter.train.targets import build_targets
+
+    if not 0 < holdout_fraction < 1:
+        raise ConfigError(f"holdout_fraction must be in (0, 1), got {holdout_fraction}")
+    if config is None:
+        target = current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
+        config = TrainConfig(target_accuracy=target)
+    pool_paths = list(base_data or logs)
+    everything = None
+    if client is None:
+        pool: Any = read_observations(pool_paths)
+        everything = (
+            pd.concat([read_observations(logs), pool], ignore_index=True) if base_data else pool
+        )
+        groups = np.array(sorted(map(str, pool["group"].drop_duplicates())))
+    else:
+        from budgetrouter.train.dask_cluster import read_observations_dask
+
+        pool = read_observations_dask(pool_paths)
+        groups = np.array(sorted(map(str, pool["group"].drop_duplicates(split_out=1).compute())))
+    if len(groups) < 2:
+        raise ConfigError("the held-out slice needs at least two task families (group column)")
+    split = GroupShuffleSplit(n_splits=1, test_size=holdout_fraction, random_state=0)
+    _, held_idx = next(split.split(np.zeros(len(groups)), groups=groups))
+    held_groups = sorted(groups[held_idx])
+    held = pool.loc[pool["group"].isin(held_groups)]
+    if client is not None:
+        held = held.compute()
+    logger.info(
+        "training the candidate without %d held-out families; comparing on their %d runs",
+        len(held_groups),
+        len(held),
+    )
+    if client is not None:
+        from budgetrouter.train.dask_trainer import train_router_dask
+
+        result = train_router_dask(
+            [*logs, *base_data], client, config, current.embedder, held_groups
+        )
+    else:
+        from budgetrouter.train.local import train_router
+
+        assert everything is not None
+        kept = everything.loc[~everything["group"].astype(str).isin(set(held_groups))]
+        result = train_router(kept, config, current.embedder, cache_dir=cache_dir)
+    result.router.save(out)
+    candidate = Router.load(out)
+    targets = build_targets(held)
+    prompts = targets.prompts["prompt"].astype(str).tolist()
+    compared = {
+        name: replay(targets, predict_all(router, prompts)[1].budget).to_dict()
+        for name, router in (("current", current), ("candidate", candidate))
+    }
+    return RetrainResult(
+        candidate=candidate,
+        candidate_path=Path(out),
+        training=result,
+        current=current,
+        compared=compared,
+        target_accuracy=config.target_accuracy,
+        heldout_families=held_groups,
+        heldout_runs=len(held),
+    )

@@ -1,0 +1,175 @@
+"""From runs to what each prompt needs: the training targets.
+
+For every distinct prompt of an observation table:
+
+* ``needed_tokens``: the minimal sufficient reasoning, the fewest reasoning tokens among its
+  correct runs (a run with ``correct >= 0.5`` when correctness is a score);
+* ``censored``: no run was correct, so the prompt needs *at least* ``max_tokens`` (the most
+  that was tried) and possibly more than any budget; such prompts are kept and flagged, never
+  dropped;
+* ``no_thinking``: some correct run used at most ``none_max_tokens`` reasoning tokens;
+* the success and cost curves on a budget grid: for budget ``b`` the summed success
+  ``sum(correct * [L <= b])`` and cost ``sum(min(L, b))`` of its runs (the replay of the design).
+
+:func:`run_outcomes` and :func:`run_curves` define each run's share of these targets; the
+single-machine aggregation here and the Dask group-by both sum (or take the min / max of) them.
+
+A run that was itself given a budget is taken at face value: a run cut by its own budget stays
+a failure at larger budgets (a pessimistic reading that never overstates what a budget buys).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+CORRECT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class PromptTargets:
+    """Per-prompt targets and the runs behind them.
+
+    Attributes
+    ----------
+    prompts
+        One row per distinct prompt: ``prompt``, ``group``, ``n_runs``, ``needed_tokens``
+        (NaN when censored), ``censored``, ``max_tokens``, ``no_thinking``, plus
+        ``category``/``difficulty`` when the observations had them.
+    run_prompt
+        For each run, the row of its prompt in ``prompts``.
+    run_tokens
+        Reasoning tokens of each run.
+    run_correct
+        Correctness (or score in [0, 1]) of each run.
+    """
+
+    prompts: pd.DataFrame
+    run_prompt: np.ndarray
+    run_tokens: np.ndarray
+    run_correct: np.ndarray
+
+    @property
+    def n_prompts(self) -> int:
+        """Number of distinct prompts."""
+        return len(self.prompts)
+
+    def curves(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Summed success and cost of each prompt's runs under each budget of ``grid``.
+
+        Parameters
+        ----------
+        grid
+            Budgets in tokens (``inf`` = no cap), shape ``(g,)``.
+
+        Returns
+        -------
+        success, cost
+            Arrays of shape ``(n_prompts, g)``; divide by ``prompts["n_runs"]`` for means.
+        """
+        import numpy as np
+
+        run_success, run_cost = run_curves(self.run_tokens, self.run_correct, grid)
+        success = np.zeros((self.n_prompts, run_success.shape[1]))
+        cost = np.zeros_like(success)
+        np.add.at(success, self.run_prompt, run_success)
+        np.add.at(cost, self.run_prompt, run_cost)
+        return success, cost
+
+    def mean_curves(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean success and mean cost per run of each prompt under each budget of ``grid``."""
+        success, cost = self.curves(grid)
+        n = self.prompts["n_runs"].to_numpy(dtype="float64")[:, None]
+        return success / n, cost / n
+
+    def subset(self, rows: np.ndarray) -> PromptTargets:
+        """Keep only the prompts at positions ``rows`` (and their runs)."""
+        import numpy as np
+
+        rows = np.asarray(rows)
+        remap = np.full(self.n_prompts, -1)
+        remap[rows] = np.arange(len(rows))
+        keep = remap[self.run_prompt] >= 0
+        return PromptTargets(
+            prompts=self.prompts.iloc[rows].reset_index(drop=True),
+            run_prompt=remap[self.run_prompt[keep]],
+            run_tokens=self.run_tokens[keep],
+            run_correct=self.run_correct[keep],
+        )
+
+
+def run_outcomes(
+    tokens: np.ndarray, correct: np.ndarray, none_max_tokens: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's share of a prompt's needed tokens and of its no-thinking label.
+
+    Returns
+    -------
+    solved_tokens
+        The run's reasoning tokens if it was correct, else NaN (a prompt needs the min).
+    no_thinking
+        Whether the run was correct with at most ``none_max_tokens`` tokens (a prompt: any).
+    """
+    import numpy as np
+
+    ok = correct >= CORRECT_THRESHOLD
+    return np.where(ok, tokens, np.nan), ok & (tokens <= none_max_tokens)
+
+
+def run_curves(
+    tokens: np.ndarray, correct: np.ndarray, grid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's success ``correct * [L <= b]`` and cost ``min(L, b)`` under each budget.
+
+    Returns two arrays of shape ``(n_runs, len(grid))``; a prompt's curves are their sums.
+    """
+    import numpy as np
+
+    grid = np.asarray(grid, dtype="float64")[None, :]
+    tokens = np.asarray(tokens, dtype="float64")[:, None]
+    return np.asarray(correct, dtype="float64")[:, None] * (tokens <= grid), np.minimum(
+        tokens, grid
+    )
+
+
+def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> PromptTargets:
+    """Aggregate runs into per-prompt targets.
+
+    Parameters
+    ----------
+    observations
+        A canonical observation table (see :func:`budgetrouter.data.read_observations`).
+    none_max_tokens
+        A correct run with at most this many reasoning tokens means the prompt is solved
+        with no reasoning.
+
+    Returns
+    -------
+    PromptTargets
+    """
+    import numpy as np
+
+    codes, uniques = observations["prompt"].factorize()
+    tokens = observations["reasoning_tokens"].to_numpy(dtype="float64")
+    correct = observations["correct"].to_numpy(dtype="float64")
+    solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens)
+    frame = observations.assign(_p=codes, _ok_tokens=solved_tokens, _none=no_thinking)
+    extra = [c for c in ("category", "difficulty") if c in observations]
+    agg = frame.groupby("_p", sort=True).agg(
+        group=("group", "first"),
+        n_runs=("prompt", "size"),
+        needed_tokens=("_ok_tokens", "min"),
+        max_tokens=("reasoning_tokens", "max"),
+        no_thinking=("_none", "any"),
+        **{c: (c, "first") for c in extra},
+    )
+    agg.insert(0, "prompt", np.asarray(uniques))
+    agg["censored"] = agg["needed_tokens"].isna()
+    agg = agg.reset_index(drop=True)
+    return PromptTargets(
+        prompts=agg, run_prompt=codes.astype("int64"), run_tokens=tokens, run_correct=correct
+    )

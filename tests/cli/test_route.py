@@ -1,0 +1,93 @@
+"""``budgetrouter route``."""
+
+import json
+
+from budgetrouter.cli import main
+from tests.test_router import PROMPTS
+
+
+def test_route_one_prompt(tiny_bundle, capsys):
+    assert main(["route", PROMPTS[0], "--bundle", str(tiny_bundle)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["tier"] in ("none", "short", "long")
+    assert record["fallback"] is False
+
+
+def test_route_batch_file(tiny_bundle, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": f"q{i}", "prompt": p}) + "\n" for i, p in enumerate(PROMPTS))
+        + "\n"
+    )
+    out = tmp_path / "out.jsonl"
+    assert (
+        main(["route", "--input", str(src), "--output", str(out), "--bundle", str(tiny_bundle)])
+        == 0
+    )
+    lines = out.read_text().splitlines()
+    assert len(lines) == len(PROMPTS)
+    records = [json.loads(line) for line in lines]
+    assert [r["id"] for r in records] == ["q0", "q1", "q2"]
+    for r in records:
+        assert set(r) >= {
+            "id",
+            "tier",
+            "budget_tokens",
+            "predicted_tokens",
+            "predicted_tokens_upper",
+            "p_no_thinking",
+            "fallback",
+        }
+
+
+def test_route_table(tiny_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "prompt": PROMPTS[0]}) + "\n")
+    assert (
+        main(["route", "--input", str(src), "--format", "table", "--bundle", str(tiny_bundle)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "tier" in out.splitlines()[0] and "Task add" in out
+
+
+def test_bad_input_line_fails_clearly_and_keeps_the_old_output(tiny_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "prompt": "ok"}) + "\n" + '{"id": 2, "text": "x"}\n')
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous results\n")
+    assert (
+        main(["route", "--input", str(src), "--output", str(out), "--bundle", str(tiny_bundle)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "row 2" in err and '"prompt"' in err and "Traceback" not in err
+    assert out.read_text() == "previous results\n"
+
+
+def test_empty_prompt_in_batch_without_and_with_fallback(tiny_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": 1, "prompt": "ok"}) + "\n" + json.dumps({"id": 2, "prompt": ""}) + "\n"
+    )
+    assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 2
+    assert "prompt 1 is empty" in capsys.readouterr().err
+    assert (
+        main(
+            ["route", "--input", str(src), "--bundle", str(tiny_bundle), "--fallback-tier", "short"]
+        )
+        == 0
+    )
+    records = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["fallback"] for r in records] == [False, True]
+    assert records[1]["tier"] == "short"
+
+
+def test_missing_bundle_is_a_clean_error(tmp_path, capsys):
+    assert main(["route", "hello", "--bundle", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "No bundle at" in err and "Traceback" not in err
+
+
+def test_route_needs_a_prompt_or_input(tiny_bundle, capsys):
+    assert main(["route", "--bundle", str(tiny_bundle)]) == 2
+    assert "either one PROMPT or --input" in capsys.readouterr().err
