@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA := data/reasoning-gym
 BUNDLE := models/default
+CONFIG := training/default.json
 
 .PHONY: install install-dev run test test-slow lint fix fast-bundles benchmark benchmark-dask headroom clean
 
@@ -26,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 # Train the default router on the bundled data (tracked in MLflow, held-out report in
 # reports/default/), then route example prompts.
 run: install
-	$(BIN)/budgetrouter train --data $(DATA) --out $(BUNDLE) --report reports/default
+	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --out $(BUNDLE) --report reports/default
 	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table
 
 lint: install-dev
@@ -47,8 +48,8 @@ fix: install-dev
 
 # The default router retrained with each fast embedder, with their held-out reports.
 fast-bundles: install-dev
-	$(BIN)/budgetrouter train --data $(DATA) --embedder minilm-onnx --out models/minilm-onnx --report reports/minilm-onnx
-	$(BIN)/budgetrouter train --data $(DATA) --embedder minilm-static --out models/minilm-static --report reports/minilm-static
+	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder minilm-onnx --out models/minilm-onnx --report reports/minilm-onnx
+	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder minilm-static --out models/minilm-static --report reports/minilm-static
 
 # Routing latency, throughput, import time and memory of every bundle in models/ (after
 # `make run`, and `make fast-bundles` for the fast paths), measured in one process.

@@ -61,18 +61,7 @@ LAYOUT = Layout()
 class BundleContents:
     """What a bundle holds, parsed into a router's parts.
 
-    Attributes
-    ----------
-    manifest
-        The parsed manifest.
-    embedder
-        The embedder the bundle was trained with (checked against the manifest).
-    models
-        The fitted models and the embedding projection.
-    policy
-        The calibrated budget policy.
-    version
-        Short content digest identifying this bundle.
+    The embedder is checked against the manifest; ``version`` is a short content digest.
     """
 
     manifest: dict[str, Any]
@@ -123,23 +112,10 @@ def save_bundle(
 ) -> str:
     """Write a router's parts as a bundle, atomically (a temporary folder renamed into place).
 
-    Parameters
-    ----------
-    path
-        Destination folder; an existing bundle there is replaced.
-    embedder
-        Recorded by reference (name, revision, dimension).
-    models
-        The fitted models; their boosters and the projection are written.
-    policy
-        The calibrated policy, written into the manifest.
-    manifest
-        Other JSON-ready content of the manifest (format fields and hashes are added here).
-
-    Returns
-    -------
-    str
-        The new bundle's version (a short content digest).
+    The embedder is recorded by reference (name, revision, dimension), the policy and
+    ``manifest`` (other JSON-ready content) in the manifest, with the format fields and the
+    hash of every file; an existing bundle at ``path`` is replaced. Returns the new bundle's
+    version (a short content digest).
     """
     import numpy as np
 
@@ -151,17 +127,13 @@ def save_bundle(
         "upper": models.upper.booster_,
         "no_thinking": models.no_thinking.booster_,
     }
-    arrays = {
-        "projection": {"mean": models.projection.mean, "components": models.projection.components}
-    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         for name, booster in boosters.items():
             booster.save_model(str(tmp / f"{name}.txt"))
-        for name, named in arrays.items():
-            with open(tmp / f"{name}.npz", "wb") as handle:
-                np.savez(handle, **{k: np.asarray(v) for k, v in named.items()})  # type: ignore[arg-type]
+        with open(tmp / "projection.npz", "wb") as handle:
+            np.savez(handle, mean=models.projection.mean, components=models.projection.components)
         hashes = {f: _sha256(tmp / f) for f in LAYOUT.files()}
         full = {
             **manifest,

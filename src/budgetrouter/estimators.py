@@ -73,17 +73,7 @@ def booster_predict(booster: lightgbm.Booster, X: np.ndarray) -> np.ndarray:
 
 
 class _LightGBMEstimator(BaseEstimator):
-    """The shared LightGBM settings of the estimators below.
-
-    Parameters
-    ----------
-    n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree
-        LightGBM settings (``colsample_bytree`` is applied per node).
-    random_state
-        Seed passed to LightGBM.
-    n_jobs
-        Threads used for fitting.
-    """
+    """The shared LightGBM settings of the estimators below (see :class:`NoThinkingClassifier`)."""
 
     def __init__(
         self,
@@ -123,12 +113,10 @@ class TokenBudgetRegressor(RegressorMixin, _LightGBMEstimator):
     ----------
     quantile
         The quantile to predict, in (0, 1).
-    n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree
-        LightGBM settings (``colsample_bytree`` is applied per node).
-    random_state
-        Seed passed to LightGBM.
-    n_jobs
-        Threads used for fitting.
+    **others
+        The shared LightGBM settings of :class:`NoThinkingClassifier` (``n_estimators``,
+        ``learning_rate``, ``num_leaves``, ``min_child_samples``, ``colsample_bytree`` per
+        node, ``random_state``, ``n_jobs``).
     """
 
     def __init__(
@@ -192,7 +180,14 @@ class TokenBudgetRegressor(RegressorMixin, _LightGBMEstimator):
 class NoThinkingClassifier(ClassifierMixin, _LightGBMEstimator):
     """LightGBM probability that a prompt is solved with no thinking.
 
-    Parameters are those of :class:`TokenBudgetRegressor` (less ``quantile``).
+    Parameters
+    ----------
+    n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree
+        LightGBM settings (``colsample_bytree`` is applied per node).
+    random_state
+        Seed passed to LightGBM.
+    n_jobs
+        Threads used for fitting.
     """
 
     def fit(self, X: Any, y: Any, sample_weight: np.ndarray | None = None) -> NoThinkingClassifier:

@@ -93,7 +93,7 @@ class TierPolicy:
         price: float | None = None,
         margin_steps: int | None = None,
     ) -> np.ndarray:
-        """Chosen budget per prompt in tokens, as decisions give it.
+        """Chosen budget per prompt in tokens, as decisions give it (arguments as :meth:`choose`).
 
         The grid's uncapped option is the long cap when set, else ``inf`` (no cap).
         """

@@ -63,3 +63,17 @@ def test_calibration_replays_the_long_cap():
         policy = TierPolicy(grid=grid, price=0.0, tiers=tiers)
         always_long = tradeoff_curve(policy, success, cost, targets, prices=[0.0])[0]
         assert always_long["accuracy_kept"] == pytest.approx(kept)
+
+
+def test_recalibrate_is_a_library_call(tiny_bundle, observations):
+    from budgetrouter import Router
+    from budgetrouter.train import recalibrate
+
+    router = Router.load(tiny_bundle)
+    mine = observations.assign(group=observations["group"] + "-mine")
+    result = recalibrate(router, mine, target_accuracy=0.97)
+    assert result.expected["accuracy_kept"] >= 0.97
+    assert router.policy is result.policy
+    assert router.manifest["calibration"]["calibrated_from"] == Router.load(tiny_bundle).version
+    with pytest.raises(ConfigError, match="exactly one of target_accuracy or max_mean_tokens"):
+        recalibrate(router, mine)

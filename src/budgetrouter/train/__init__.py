@@ -2,29 +2,25 @@
 
 Nothing here runs before a request; :mod:`budgetrouter` (the runtime) never imports it.
 
-=====================  ===================================================================
-module                 role
-=====================  ===================================================================
-``data``, ``sources``  the observation contract and its readers (files, bundled datasets)
-``targets``            runs -> per-prompt targets (needed tokens, success / cost curves)
-``replay``             how a budget policy would have done on logged runs
-``calibration``        price and margin to an operator's target; :func:`recalibrate`
-``fit``                fitting a router's models (shared by both trainers)
-``local``              :func:`train_router`: nested grouped cross-validation on one machine
-``dask_*``             :func:`train_router_dask`: the same on a Dask cluster
-``baselines``          kNN curves, ridge / kNN regressions, random tiers, prompt length
-``metrics``, ``report``, ``report_files``   the held-out report and its files
-``evaluate``           :func:`evaluate_bundle` on new observations
-``retrain``            :func:`retrain`: a candidate from outcome logs, compared on held-out
-``embedding_cache``    on-disk cache of prompt embeddings
-=====================  ===================================================================
+- ``data``, ``readers``, ``sources``: the observation contract, file readers, dataset readers;
+- ``targets``: runs to per-prompt targets (needed tokens, success and cost curves);
+- ``replay``: how a budget policy would have done on logged runs;
+- ``calibration``: price and margin to an operator's target, and :func:`recalibrate`;
+- ``fit``: fitting a router's models (shared by both trainers);
+- ``local``: :func:`train_router`, nested grouped cross-validation on one machine;
+- ``dask_cluster``, ``dask_fit``, ``dask_trainer``: :func:`train_router_dask`, on a cluster;
+- ``baselines``, ``metrics``, ``report``, ``report_files``: the held-out report and its files;
+- ``evaluate``: :func:`evaluate_bundle` on new observations;
+- ``retrain``: :func:`retrain`, a candidate from outcome logs compared on held-out families;
+- ``embedding_cache``: the on-disk cache of prompt embeddings.
 """
 
 from budgetrouter.train.calibration import Recalibration, calibrate, recalibrate
-from budgetrouter.train.data import data_digest, read_observations, validate_observations
+from budgetrouter.train.data import data_digest, validate_observations
 from budgetrouter.train.evaluate import evaluate_bundle
 from budgetrouter.train.fit import TrainResult
 from budgetrouter.train.local import train_router
+from budgetrouter.train.readers import read_observations
 from budgetrouter.train.report import build_report
 from budgetrouter.train.report_files import write_report
 from budgetrouter.train.retrain import RetrainResult, retrain

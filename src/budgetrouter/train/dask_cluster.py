@@ -1,7 +1,7 @@
 """The data side of Dask training: reading, reducing and embedding on the workers.
 
 1. Every observation file is read and checked by a worker (one partition per file, the same
-   reader and error messages as :func:`budgetrouter.train.data.read_observations`).
+   reader and error messages as :func:`budgetrouter.train.readers.read_observations`).
 2. Runs are reduced to per-prompt targets with a Dask group-by over the per-run shares that
    :mod:`budgetrouter.train.targets` defines.
 3. Each partition of distinct prompts is embedded on its worker, which loads the embedder once.
@@ -134,7 +134,7 @@ def _read_partition(path: str) -> pd.DataFrame:
     """Read and check one observation file on a worker, in the columns of :data:`COLUMNS`."""
     import pandas as pd
 
-    from budgetrouter.train.data import read_observations
+    from budgetrouter.train.readers import read_observations
 
     frame = read_observations(path)
     meta = _meta()
@@ -166,7 +166,7 @@ def read_observations_dask(paths: str | Path | Sequence[str | Path]) -> dd.DataF
     import_dask()
     import dask.dataframe as dd
 
-    from budgetrouter.train.data import observation_files
+    from budgetrouter.train.readers import observation_files
 
     files = observation_files(paths)
     logger.info("reading %d observation file(s) on the cluster", len(files))

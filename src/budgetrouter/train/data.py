@@ -14,8 +14,9 @@ budget             no        reasoning budget the run was given (tokens); empty 
 tier               no        tier the run was given (none, short, long)
 =================  ========  ==========================================================
 
-Readers take JSONL, CSV and Parquet files, and the dataset folders shipped in ``data/``
-(through the readers of :mod:`budgetrouter.train.sources`). Bad rows raise
+:func:`validate_observations` checks a table against this contract; the file readers
+(:mod:`budgetrouter.train.readers`) and the dataset readers (:mod:`budgetrouter.train.sources`)
+all go through it. Bad rows raise
 :class:`~budgetrouter.errors.DataError` naming the file, the row and the field; nothing is
 dropped silently, and what is excluded on purpose is counted and logged.
 """
@@ -23,10 +24,8 @@ dropped silently, and what is excluded on purpose is counted and logged.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from budgetrouter.decision import TIER_NAMES
@@ -40,135 +39,6 @@ logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("prompt", "reasoning_tokens", "correct")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("model", "group", "budget", "tier")
-FORMATS: dict[str, str] = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".parquet": "parquet",
-}
-
-
-def read_observations(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
-    """Read and check one or more observation tables.
-
-    Parameters
-    ----------
-    paths
-        Files (``.jsonl``, ``.csv``, ``.parquet``), folders of such files, or reasoning-gym
-        folders (holding ``prompts.parquet`` and ``outcomes.parquet``). Tables are
-        concatenated in order.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The canonical table: the required columns, ``model``, ``group``, ``budget`` and
-        ``tier`` (filled where absent), plus any extra columns the sources carried.
-
-    Raises
-    ------
-    DataError
-        If a file is missing, has an unknown format, lacks a required column, or holds a
-        bad value; the message names the file, the row and the field.
-    """
-    import pandas as pd
-
-    files = observation_files(paths)
-    frames = [_read_one(p) for p in files]
-    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    logger.info("read %d observations of %d prompts", len(table), table["prompt"].nunique())
-    return table
-
-
-def observation_files(paths: str | Path | Sequence[str | Path]) -> list[Path]:
-    """Expand paths into observation files (a folder gives the files under it, sorted).
-
-    A reasoning-gym folder stays one entry. Raises :class:`~budgetrouter.errors.DataError`
-    when a path is missing or a folder holds no observation files.
-    """
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    if not paths:
-        raise DataError("<none>", "no observation files given; pass at least one path")
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir() and not (path / "outcomes.parquet").is_file():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMATS)
-            if not found:
-                raise DataError(
-                    str(path),
-                    "is a folder with no observation files (.jsonl, .csv, .parquet) and not a "
-                    "reasoning-gym folder (prompts.parquet + outcomes.parquet)",
-                )
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise DataError(str(path), "no such file; check the path")
-    return files
-
-
-def _read_one(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    if path.is_dir():
-        if (path / "prompts.parquet").is_file() and (path / "outcomes.parquet").is_file():
-            from budgetrouter.train.sources import read_reasoning_gym
-
-            return read_reasoning_gym(path)
-        raise DataError(
-            str(path),
-            "is a folder but not a reasoning-gym folder (prompts.parquet + outcomes.parquet); "
-            "pass observation files (.jsonl, .csv, .parquet) instead",
-        )
-    if not path.is_file():
-        raise DataError(str(path), "no such file; check the path")
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise DataError(
-            str(path),
-            f"unknown format {path.suffix!r}. Supported: {sorted(FORMATS)} "
-            "or a reasoning-gym folder",
-        )
-    try:
-        if fmt == "jsonl":
-            frame = _read_jsonl(path)
-        elif fmt == "csv":
-            frame = pd.read_csv(
-                path,
-                dtype={"prompt": "string", "model": "string"},
-                keep_default_na=False,
-                na_values=[""],
-            )
-        else:
-            frame = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        raise DataError(str(path), f"cannot be read as {fmt}: {exc}") from exc
-    return validate_observations(frame, source=str(path))
-
-
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    records = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(str(path), f"invalid JSON ({exc.msg})", row=lineno) from exc
-            if not isinstance(record, dict):
-                raise DataError(str(path), "each line must be a JSON object", row=lineno)
-            record["_row"] = lineno
-            records.append(record)
-    frame = pd.DataFrame.from_records(records)
-    if frame.empty:
-        frame = pd.DataFrame({"_row": pd.Series([], dtype="int64")})
-    return frame
 
 
 def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -122,21 +122,9 @@ def oracle_budgets(targets: PromptTargets, accuracy_kept: float = 1.0) -> np.nda
     The oracle picks, for each prompt, a budget among 0 and the lengths of its correct runs,
     so as to reach ``accuracy_kept`` of the always-long accuracy at the fewest tokens
     (a Lagrangian choice, then a greedy fill between the two prices that bracket the
-    target). With
-    ``accuracy_kept=1`` it gives each solved prompt its longest correct run's length and each
-    unsolved prompt budget 0.
-
-    Parameters
-    ----------
-    targets
-        Prompts and their runs.
-    accuracy_kept
-        Share of the always-long accuracy to keep, in (0, 1].
-
-    Returns
-    -------
-    numpy.ndarray
-        One budget per prompt.
+    target). With ``accuracy_kept=1`` (in (0, 1], as for :func:`fixed_budget_for`) it gives
+    each solved prompt its longest correct run's length and each unsolved prompt budget 0.
+    Returns one budget per prompt of ``targets``.
     """
     import numpy as np
 

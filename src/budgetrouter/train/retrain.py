@@ -128,8 +128,8 @@ def retrain(
 
     from budgetrouter.config import TrainConfig
     from budgetrouter.router import Router
-    from budgetrouter.train.data import read_observations
     from budgetrouter.train.evaluate import predict_all
+    from budgetrouter.train.readers import read_observations
     from budgetrouter.train.replay import replay
     from budgetrouter.train.targets import build_targets
 
