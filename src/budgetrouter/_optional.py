@@ -6,7 +6,7 @@ import importlib
 from types import ModuleType
 
 
-def require(module: str, extra: str, feature: str) -> ModuleType:
+def require(module: str, extra: str | None, feature: str) -> ModuleType:
     """Import ``module``, or raise an ImportError naming the extra that provides it.
 
     Parameters
@@ -14,7 +14,8 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     module
         Dotted module name, e.g. ``"mlflow"``.
     extra
-        The budgetrouter extra that installs it, e.g. ``"track"``.
+        The budgetrouter extra that installs it, e.g. ``"track"``; ``None`` for a base
+        dependency.
     feature
         What needs it, for the message, e.g. ``"Tracking"``.
 
@@ -26,6 +27,5 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(
-            f"{feature} needs {module.split('.')[0]}: pip install 'budgetrouter[{extra}]'"
-        ) from exc
+        target = "budgetrouter" if extra is None else f"'budgetrouter[{extra}]'"
+        raise ImportError(f"{feature} needs {module.split('.')[0]}: pip install {target}") from exc

@@ -96,7 +96,7 @@ class RouterConfig(_DictMixin):
 
 @dataclass(frozen=True)
 class TrainConfig(_DictMixin):
-    """Options of :func:`budgetrouter.training.train_router`.
+    """Options of :func:`budgetrouter.train.train_router`.
 
     Parameters
     ----------

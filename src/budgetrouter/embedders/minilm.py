@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._optional import require
 from budgetrouter.embedders.base import folder_digest, packaged_minilm_path
 from budgetrouter.errors import ConfigError
 
@@ -64,15 +65,10 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> Any:
         if self._model is None:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:  # pragma: no cover - a base dependency
-                raise ImportError(
-                    "The minilm embedder needs sentence-transformers: pip install budgetrouter"
-                ) from exc
+            st = require("sentence_transformers", None, "The minilm embedder")
             path = self._model_path()
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            self._model = st.SentenceTransformer(str(path), device="cpu", local_files_only=True)
             self.max_seq_length = int(self._model.max_seq_length)
         return self._model
 

@@ -149,8 +149,8 @@ def oracle_budgets(targets: PromptTargets, accuracy_kept: float = 1.0) -> np.nda
         cost[last_of_tie],
     )
 
-    def choose(lam: float) -> tuple[np.ndarray, float]:
-        gain = succ_c - lam * cost_c
+    def choose(price: float) -> tuple[np.ndarray, float]:
+        gain = succ_c - price * cost_c
         best_gain = np.zeros(n)  # budget 0 pays nothing; its successes count below
         np.maximum.at(best_gain, p_c, gain)
         wins = (gain >= best_gain[p_c] - 1e-12) & (gain > 1e-12)

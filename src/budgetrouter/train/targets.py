@@ -142,10 +142,10 @@ def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> Promp
     Parameters
     ----------
     observations
-        A canonical observation table (see :func:`budgetrouter.data.read_observations`).
+        A canonical observation table (see :func:`budgetrouter.train.read_observations`).
     none_max_tokens
         A correct run with at most this many reasoning tokens means the prompt is solved
-        with no reasoning.
+        with no thinking.
 
     Returns
     -------
