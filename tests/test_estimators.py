@@ -54,7 +54,9 @@ def test_predictions_apply_the_inverse_link_once():
     assert pred.min() >= 0.0
     again = TokenBudgetRegressor.from_booster(reg.booster_, quantile=0.5).predict(X)
     np.testing.assert_array_equal(pred, again)
+    np.testing.assert_array_equal(reg.predict_trusted(X), pred)  # the hot path: same link
     clf = NoThinkingClassifier(n_estimators=20, min_child_samples=5).fit(X, y == 0)
     proba = NoThinkingClassifier.from_booster(clf.booster_).predict_proba(X)
     assert proba.shape == (80, 2) and proba.min() >= 0.0 and proba.max() <= 1.0
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict_trusted(X), proba[:, 1])

@@ -162,10 +162,16 @@ class TokenBudgetRegressor(RegressorMixin, _LightGBMEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted tokens (the fitted quantile): ``expm1`` of the booster, clipped at 0."""
+        check_is_fitted(self, "booster_")
+        return self.predict_trusted(validate_data(self, X, dtype="float64", reset=False))
+
+    def predict_trusted(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`predict` without the input checks, for a feature matrix the caller built.
+
+        The routing hot path calls this (sklearn's checks cost more than the boosters there).
+        """
         import numpy as np
 
-        check_is_fitted(self, "booster_")
-        X = validate_data(self, X, dtype="float64", reset=False)
         return np.maximum(np.expm1(booster_predict(self.booster_, X)), 0.0)
 
     @classmethod
@@ -212,9 +218,17 @@ class NoThinkingClassifier(ClassifierMixin, _LightGBMEstimator):
         import numpy as np
 
         check_is_fitted(self, "booster_")
-        X = validate_data(self, X, dtype="float64", reset=False)
-        p = np.clip(booster_predict(self.booster_, X), 0.0, 1.0)
+        p = self.predict_trusted(validate_data(self, X, dtype="float64", reset=False))
         return np.column_stack([1.0 - p, p])
+
+    def predict_trusted(self, X: np.ndarray) -> np.ndarray:
+        """Probability that no thinking is needed, shape ``(n,)``, without the input checks.
+
+        For a feature matrix the caller built (the routing hot path).
+        """
+        import numpy as np
+
+        return np.clip(booster_predict(self.booster_, X), 0.0, 1.0)
 
     def predict(self, X: Any) -> np.ndarray:
         """Boolean labels: True when no thinking is more likely than not."""

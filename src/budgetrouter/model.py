@@ -87,15 +87,19 @@ class RouterModels:
     projection: Projection
 
     def predict(self, X: np.ndarray, policy: TierPolicy) -> Predictions:
-        """Predictions for a feature matrix ``X`` of shape ``(n, f)`` under ``policy``."""
+        """Predictions for a float64 feature matrix ``X`` of shape ``(n, f)`` under ``policy``.
+
+        ``X`` is trusted (built by :func:`budgetrouter.features.prompt_features`): the
+        estimators' input checks are skipped, their inverse links are not.
+        """
         import numpy as np
 
-        median = self.median.predict(X)
+        median = self.median.predict_trusted(X)
         success, cost = self.curves.predict(X)
         return Predictions(
             median=median,
-            upper=np.maximum(self.upper.predict(X), median),
-            p_no_thinking=self.no_thinking.predict_proba(X)[:, 1],
+            upper=np.maximum(self.upper.predict_trusted(X), median),
+            p_no_thinking=self.no_thinking.predict_trusted(X),
             success=success,
             cost=cost,
             budget=policy.budgets(success, cost),

@@ -78,6 +78,14 @@ class RetrainResult:
         }
 
 
+def _log_holdout(families: list[str], runs: int) -> None:
+    logger.info(
+        "training the candidate without %d held-out families; comparing on their %d runs",
+        len(families),
+        runs,
+    )
+
+
 def _score(result: dict[str, float], target: float) -> tuple[bool, float]:
     meets = result["accuracy_kept"] >= target - 1e-9
     return meets, result["tokens_saved"] if meets else result["accuracy_kept"]
@@ -139,43 +147,38 @@ def retrain(
         target = current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
         config = TrainConfig(target_accuracy=target)
     pool_paths = list(base_data or logs)
-    everything = None
     if client is None:
         pool: Any = read_observations(pool_paths)
-        everything = (
-            pd.concat([read_observations(logs), pool], ignore_index=True) if base_data else pool
-        )
-        groups = np.array(sorted(map(str, pool["group"].drop_duplicates())))
+        families = pool["group"].drop_duplicates()
     else:
         from budgetrouter.train.dask_cluster import read_observations_dask
 
         pool = read_observations_dask(pool_paths)
-        groups = np.array(sorted(map(str, pool["group"].drop_duplicates(split_out=1).compute())))
+        families = pool["group"].drop_duplicates(split_out=1).compute()
+    groups = np.array(sorted(map(str, families)))
     if len(groups) < 2:
         raise ConfigError("the held-out slice needs at least two task families (group column)")
     split = GroupShuffleSplit(n_splits=1, test_size=holdout_fraction, random_state=0)
     _, held_idx = next(split.split(np.zeros(len(groups)), groups=groups))
     held_groups = sorted(groups[held_idx])
     held = pool.loc[pool["group"].isin(held_groups)]
-    if client is not None:
-        held = held.compute()
-    logger.info(
-        "training the candidate without %d held-out families; comparing on their %d runs",
-        len(held_groups),
-        len(held),
-    )
-    if client is not None:
+    if client is None:
+        from budgetrouter.train.local import train_router
+
+        everything = (
+            pd.concat([read_observations(logs), pool], ignore_index=True) if base_data else pool
+        )
+        kept = everything.loc[~everything["group"].astype(str).isin(set(held_groups))]
+        _log_holdout(held_groups, len(held))
+        result = train_router(kept, config, current.embedder, cache_dir=cache_dir)
+    else:
         from budgetrouter.train.dask_trainer import train_router_dask
 
+        held = held.compute()
+        _log_holdout(held_groups, len(held))
         result = train_router_dask(
             [*logs, *base_data], client, config, current.embedder, held_groups
         )
-    else:
-        from budgetrouter.train.local import train_router
-
-        assert everything is not None
-        kept = everything.loc[~everything["group"].astype(str).isin(set(held_groups))]
-        result = train_router(kept, config, current.embedder, cache_dir=cache_dir)
     result.router.save(out)
     candidate = Router.load(out)
     targets = build_targets(held)
