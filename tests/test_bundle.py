@@ -112,3 +112,30 @@ def test_older_format_asks_for_a_retrain(copy):
     (copy / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(BundleError, match=f"format {FORMAT_VERSION - 1}, from an older.*Retrain"):
         Router.load(copy)
+
+
+def test_saving_over_something_else_is_refused_and_keeps_it(tiny_result, tmp_path):
+    notes = tmp_path / "precious"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("important")
+    with pytest.raises(BundleError, match="exists and is not a bundle folder"):
+        tiny_result.router.save(notes)
+    assert (notes / "notes.txt").read_text() == "important"
+    a_file = tmp_path / "model.py"
+    a_file.write_text("x = 1")
+    with pytest.raises(BundleError, match="would delete it"):
+        tiny_result.router.save(a_file)
+    assert a_file.read_text() == "x = 1"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    tiny_result.router.save(empty)  # an empty folder is fine
+    assert Router.load(empty).version == tiny_result.router.version
+
+
+def test_saved_bundle_follows_the_umask(tiny_result, tmp_path):
+    import os
+
+    tiny_result.router.save(tmp_path / "shared")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "shared").stat().st_mode & 0o777 == 0o777 & ~umask

@@ -91,3 +91,40 @@ def test_effort_for_tier_refuses():
 
 def test_decision_to_dict():
     assert SHORT.to_dict()["predicted_tokens_upper"] == 900
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("huge", 5), "Unknown tier 'huge'"),
+        (("none", 500), "tier 'none' needs budget_tokens 0"),
+        (("short", -5), "tier 'short' needs budget_tokens a positive integer or None"),
+        (("long", 1.5), "positive integer or None"),
+    ],
+)
+def test_decisions_are_checked(args, message):
+    with pytest.raises(ConfigError, match=message):
+        Decision(*args, 1, 2, 0.5, False, "v")
+    with pytest.raises(ConfigError, match="fallback must be True or False"):
+        Decision("short", 10, 1, 2, 0.5, "no", "v")
+
+
+def test_tier_of_odd_budgets():
+    rules = TierRules(short_max_tokens=1024, long_cap_tokens=4096)
+    assert rules.tier(0.5) == Tier("short", 1)
+    assert rules.tier(1024.5) == Tier("long", 1025)
+    assert rules.tier(5000) == Tier("long", 4096)  # never above the cap
+    with pytest.raises(ConfigError, match="a budget must be a number of tokens or inf"):
+        rules.tier(float("nan"))
+
+
+def test_effort_levels_must_be_a_sequence_of_distinct_names():
+    with pytest.raises(ConfigError, match="levels must be a sequence of effort names"):
+        effort_for_tier("short", "low")
+    with pytest.raises(ConfigError, match="effort levels must be distinct"):
+        effort_for_tier("short", ("low", "low", "high"))
+
+
+def test_bools_are_not_thresholds():
+    with pytest.raises(ConfigError, match="short_max_tokens must be a positive integer"):
+        TierRules(short_max_tokens=True)

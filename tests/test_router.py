@@ -154,3 +154,33 @@ def test_routing_imports_no_training_time_code(tiny_bundle):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_route_batch_takes_positions_not_labels(router):
+    import pandas as pd
+
+    series = pd.Series([PROMPTS[0], PROMPTS[1]], index=[1, 0])
+    assert router.route_batch(series) == router.route_batch([PROMPTS[0], PROMPTS[1]])
+    assert router.route_batch(p for p in PROMPTS) == router.route_batch(PROMPTS)
+    with pytest.raises(PromptError, match="takes a sequence of prompts, got int"):
+        router.route_batch(3)
+    with pytest.raises(PromptError, match="use route"):
+        router.route_batch(b"bytes")
+
+
+def test_a_lone_surrogate_is_a_prompt_error_or_the_fallback(tiny_bundle):
+    with pytest.raises(PromptError, match="unpaired surrogate '\\\\ud83d' at character 5"):
+        Router.load(tiny_bundle).route("2+3? \ud83d")
+    safe = Router.load(tiny_bundle, RouterConfig(fallback_tier="long"))
+    assert safe.route("2+3? \ud83d").fallback
+
+
+def test_set_policy_drops_cached_decisions(tiny_bundle):
+    import dataclasses
+
+    router = Router.load(tiny_bundle)
+    before = router.route(PROMPTS[1])
+    router.set_policy(dataclasses.replace(router.policy, price=1.0))  # tokens cost everything
+    after = router.route(PROMPTS[1])
+    assert after.tier == "none" and after != before
+    assert router.version == "unsaved" == after.bundle_version

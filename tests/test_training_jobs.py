@@ -54,6 +54,11 @@ def test_retrain_job_registers_and_promotes_a_better_candidate(
         assert after == before
     assert job.main(["--logs", "logs.jsonl", "--bundle", str(tmp_path / "none")]) == 2
     assert "No bundle at" in capsys.readouterr().err
+    (tmp_path / "list.json").write_text("[1]")
+    assert job.main(["--logs", "logs.jsonl", "--bundle", str(served), "--config", "list.json"]) == 2
+    assert "must hold a JSON object of TrainConfig keys" in capsys.readouterr().err
+    assert job.main([*args[:6], "--out", str(served)]) == 2  # never over the live bundle
+    assert "is the current bundle's folder" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["headroom", "retrain_job"])

@@ -47,10 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or f"models/candidate-{stamp}"
     try:
         current = Router.load(args.bundle)
-        options = {"target_accuracy": current.manifest["train_config"]["target_accuracy"]}
+        options = {
+            "target_accuracy": current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
+        }
         if args.config:
-            with open(args.config, encoding="utf-8") as handle:
-                options.update(json.load(handle))
+            options.update(TrainConfig.from_file(args.config).to_dict())
         result = retrain(
             current,
             args.logs,

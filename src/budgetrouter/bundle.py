@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter._version import __version__
+from budgetrouter._version import __version__, library_versions, version_tuple
 from budgetrouter.errors import BundleError
 
 if TYPE_CHECKING:
@@ -47,11 +48,10 @@ class Layout:
     """The files a bundle of this format holds, besides the manifest."""
 
     boosters: tuple[str, ...] = ("success", "cost", "median", "upper", "no_thinking")
-    arrays: tuple[str, ...] = ("projection",)
 
     def files(self) -> list[str]:
         """Every file name except the manifest."""
-        return [f"{b}.txt" for b in self.boosters] + [f"{a}.npz" for a in self.arrays]
+        return [f"{b}.txt" for b in self.boosters] + ["projection.npz"]
 
 
 LAYOUT = Layout()
@@ -90,19 +90,6 @@ def _bundle_version(hashes: Mapping[str, str], manifest_sha: str) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of the libraries a bundle depends on."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"budgetrouter": __version__}
-    for dist in ("lightgbm", "scikit-learn", "numpy", "sentence-transformers"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:  # pragma: no cover - base dependencies
-            out[dist] = "missing"
-    return out
-
-
 def save_bundle(
     path: str | Path,
     embedder: Embedder,
@@ -127,8 +114,12 @@ def save_bundle(
         "upper": models.upper.booster_,
         "no_thinking": models.no_thinking.booster_,
     }
+    check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # as a plain mkdir would: readable by the serving user
     try:
         for name, booster in boosters.items():
             booster.save_model(str(tmp / f"{name}.txt"))
@@ -149,9 +140,16 @@ def save_bundle(
             handle.write("\n")
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            path.rename(old / path.name)
-            tmp.rename(path)
-            shutil.rmtree(old)
+            try:
+                path.rename(old / path.name)
+                tmp.rename(path)
+            except OSError:
+                if (old / path.name).exists() and not path.exists():
+                    (old / path.name).rename(path)  # put the previous bundle back
+                raise
+            finally:
+                if path.exists():  # the new bundle, or the previous one put back
+                    shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(path)
     except BaseException:
@@ -160,6 +158,22 @@ def save_bundle(
     version = _bundle_version(hashes, full["manifest_sha256"])
     logger.info("saved bundle %s (version %s)", path, version)
     return version
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise :class:`BundleError` unless ``path`` is free, an empty folder or a bundle.
+
+    Anything else there would be deleted by writing a bundle.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir() and ((path / MANIFEST).is_file() or not any(path.iterdir())):
+        return
+    raise BundleError(
+        f"{path} exists and is not a bundle folder: writing a bundle there would delete it. "
+        "Choose another folder, or remove it first"
+    )
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -223,33 +237,16 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
                 f"{hashes[name][:12]}…, got {actual[:12]}…): the file was changed, truncated or "
                 "damaged. Restore the bundle or retrain it"
             )
-    from budgetrouter._version import __version__ as ours
-
     made = str(manifest.get("versions", {}).get("budgetrouter", "0"))
-    if _version_tuple(made) > _version_tuple(ours):
-        logger.warning("bundle %s was made by budgetrouter %s, newer than %s", path, made, ours)
+    if version_tuple(made) > version_tuple(__version__):
+        logger.warning(
+            "bundle %s was made by budgetrouter %s, newer than %s", path, made, __version__
+        )
     return manifest
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in text.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
-
-
 def load_bundle(path: str | Path) -> BundleContents:
-    """Verify a bundle, then parse it into a router's parts.
-
-    Parameters
-    ----------
-    path
-        The bundle folder.
-
-    Returns
-    -------
-    BundleContents
+    """Verify the bundle folder at ``path``, then parse it into a router's parts.
 
     Raises
     ------

@@ -8,11 +8,13 @@ so they can live in a bundle's JSON manifest.
 from __future__ import annotations
 
 import dataclasses
-import math
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
+from budgetrouter._checks import is_int, is_number
 from budgetrouter.decision import TIER_NAMES, TierRules
 from budgetrouter.errors import ConfigError
 
@@ -30,6 +32,8 @@ LGBM_DEFAULTS: dict[str, Any] = {
 }
 
 _C = TypeVar("_C", bound="_DictMixin")
+#: Keys of earlier releases and their names now.
+_RENAMED = {"n_folds": "n_inner_folds", "quantile_high": "upper_quantile"}
 
 
 class _DictMixin:
@@ -52,13 +56,17 @@ class _DictMixin:
         known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ConfigError(f"Unknown {cls.__name__} keys {unknown}. Valid keys: {sorted(known)}")
+            hints = [f"'{k}' is now '{_RENAMED[k]}'" for k in unknown if k in _RENAMED]
+            raise ConfigError(
+                f"Unknown {cls.__name__} keys {unknown}. Valid keys: {sorted(known)}"
+                + (f" ({'; '.join(hints)})" if hints else "")
+            )
         kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**kwargs)
 
 
 def _check_fraction(name: str, value: float, *, low: float = 0.0, high: float = 1.0) -> None:
-    if not isinstance(value, int | float) or not (low < value <= high):
+    if not is_number(value) or not (low < value <= high):
         raise ConfigError(f"{name} must be a number in ({low}, {high}], got {value!r}")
 
 
@@ -88,9 +96,9 @@ class RouterConfig(_DictMixin):
             raise ConfigError(
                 f"Unknown fallback_tier {self.fallback_tier!r}. Available: {list(TIER_NAMES)}"
             )
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+        if not is_int(self.batch_size) or self.batch_size < 1:
             raise ConfigError(f"batch_size must be a positive integer, got {self.batch_size!r}")
-        if not isinstance(self.cache_size, int) or self.cache_size < 0:
+        if not is_int(self.cache_size) or self.cache_size < 0:
             raise ConfigError(f"cache_size must be a non-negative integer, got {self.cache_size!r}")
 
 
@@ -158,9 +166,7 @@ class TrainConfig(_DictMixin):
     def __post_init__(self) -> None:
         _check_fraction("target_accuracy", self.target_accuracy)
         if self.max_mean_tokens is not None and not (
-            isinstance(self.max_mean_tokens, int | float)
-            and math.isfinite(self.max_mean_tokens)
-            and self.max_mean_tokens >= 0
+            is_number(self.max_mean_tokens) and self.max_mean_tokens >= 0
         ):
             raise ConfigError(
                 f"max_mean_tokens must be a non-negative number, got {self.max_mean_tokens!r}"
@@ -168,7 +174,7 @@ class TrainConfig(_DictMixin):
         grid = self.budget_grid
         if (
             len(grid) < 2
-            or any(not isinstance(b, int) or b < 0 for b in grid)
+            or any(not is_int(b) or b < 0 for b in grid)
             or list(grid) != sorted(set(grid))
             or grid[0] != 0
         ):
@@ -183,7 +189,7 @@ class TrainConfig(_DictMixin):
                 f"budget {grid[-1]}, got {self.long_cap_tokens!r}"
             )
         _check_fraction("upper_quantile", self.upper_quantile, low=0.5, high=0.999)
-        if not isinstance(self.none_max_tokens, int) or self.none_max_tokens < 0:
+        if not is_int(self.none_max_tokens) or self.none_max_tokens < 0:
             raise ConfigError(
                 f"none_max_tokens must be a non-negative integer, got {self.none_max_tokens!r}"
             )
@@ -197,12 +203,35 @@ class TrainConfig(_DictMixin):
             "calibration_runs",
         ):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < (2 if name.endswith("folds") else 1):
+            if not is_int(value) or value < (2 if name.endswith("folds") else 1):
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         _check_fraction("learning_rate", self.learning_rate)
         _check_fraction("colsample_bytree", self.colsample_bytree)
-        if not isinstance(self.ridge_alpha, int | float) or self.ridge_alpha <= 0:
+        if not is_number(self.ridge_alpha) or self.ridge_alpha <= 0:
             raise ConfigError(f"ridge_alpha must be a positive number, got {self.ridge_alpha!r}")
+        if not is_int(self.random_state):
+            raise ConfigError(f"random_state must be an integer, got {self.random_state!r}")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> TrainConfig:
+        """Build the configuration from a JSON file of its keys (``training/default.json``).
+
+        Raises
+        ------
+        ConfigError
+            If the file cannot be read, is not a JSON object, or holds unknown or bad values.
+        """
+        try:
+            with open(path, encoding="utf-8") as handle:
+                options = json.load(handle)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"config file {path}: cannot read JSON ({exc})") from exc
+        if not isinstance(options, dict):
+            raise ConfigError(
+                f"config file {path}: must hold a JSON object of TrainConfig keys, "
+                f"got {type(options).__name__}"
+            )
+        return cls.from_dict(options)
 
     @property
     def tiers(self) -> TierRules:

@@ -9,10 +9,12 @@ tier maps to on an effort-steered model.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from budgetrouter._checks import is_int, is_number
 from budgetrouter.errors import ConfigError
 
 TIER_NAMES: tuple[str, ...] = ("none", "short", "long")
@@ -49,6 +51,12 @@ class Decision:
     fallback: bool
     bundle_version: str
 
+    def __post_init__(self) -> None:
+        check_tier(self.tier)
+        _check_budget(self.tier, self.budget_tokens)
+        if not isinstance(self.fallback, bool):
+            raise ConfigError(f"fallback must be True or False, got {self.fallback!r}")
+
     def to_dict(self) -> dict[str, Any]:
         """The decision as a JSON-ready dict."""
         return asdict(self)
@@ -71,6 +79,18 @@ class Tier:
 
     def __post_init__(self) -> None:
         check_tier(self.name)
+        _check_budget(self.name, self.budget_tokens)
+
+
+def _check_budget(tier: str, budget: object) -> None:
+    """A tier's budget: 0 for none; a positive integer, or ``None`` (no cap) for the others."""
+    if tier == "none":
+        ok = budget == 0 and is_int(budget)
+    else:
+        ok = budget is None or (is_int(budget) and budget > 0)  # type: ignore[operator]
+    if not ok:
+        need = "0" if tier == "none" else "a positive integer or None (no cap)"
+        raise ConfigError(f"tier {tier!r} needs budget_tokens {need}, got {budget!r}")
 
 
 def check_tier(name: object) -> str:
@@ -102,13 +122,12 @@ class TierRules:
     long_cap_tokens: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.short_max_tokens, int) or self.short_max_tokens <= 0:
+        if not is_int(self.short_max_tokens) or self.short_max_tokens <= 0:
             raise ConfigError(
                 f"short_max_tokens must be a positive integer, got {self.short_max_tokens!r}"
             )
         if self.long_cap_tokens is not None and (
-            not isinstance(self.long_cap_tokens, int)
-            or self.long_cap_tokens <= self.short_max_tokens
+            not is_int(self.long_cap_tokens) or self.long_cap_tokens <= self.short_max_tokens
         ):
             raise ConfigError(
                 "long_cap_tokens must be None (no cap) or an integer above short_max_tokens "
@@ -116,13 +135,24 @@ class TierRules:
             )
 
     def tier(self, budget: float) -> Tier:
-        """The tier of a chosen budget in tokens (``inf`` = the uncapped option)."""
+        """The tier of a chosen budget in tokens (``inf`` = the uncapped option).
+
+        A fractional budget is rounded up; a budget above the long cap is the cap.
+
+        Raises
+        ------
+        ConfigError
+            If ``budget`` is not a number (NaN included).
+        """
+        if not (is_number(budget) or budget == math.inf):
+            raise ConfigError(f"a budget must be a number of tokens or inf, got {budget!r}")
         if budget <= 0:
             return Tier("none", 0)
-        if budget == float("inf"):
-            return Tier("long", self.long_cap_tokens)
-        name = "short" if budget <= self.short_max_tokens else "long"
-        return Tier(name, int(budget))
+        cap = self.long_cap_tokens
+        if budget == math.inf or (cap is not None and budget >= cap):
+            return Tier("long", cap)
+        tokens = math.ceil(budget)
+        return Tier("short" if tokens <= self.short_max_tokens else "long", tokens)
 
     def budget(self, tier: str) -> int | None:
         """The budget a tier gives when no prediction picked one (0, the short maximum, the cap).
@@ -175,8 +205,12 @@ def effort_for_tier(tier: str, levels: Sequence[str]) -> str:
         For an unknown tier or an empty list of levels.
     """
     check_tier(tier)
+    if isinstance(levels, str) or not isinstance(levels, Sequence):
+        raise ConfigError(f"levels must be a sequence of effort names, got {levels!r}")
     if not levels:
         raise ConfigError("a model needs at least one effort level")
+    if len(set(levels)) != len(levels):
+        raise ConfigError(f"effort levels must be distinct, got {list(levels)!r}")
     if tier == "none":
         return levels[0]
     if tier == "short":

@@ -65,6 +65,7 @@ class Router:
         self.manifest = manifest
         self.config = config if config is not None else RouterConfig()
         self.version = version
+        self.path: Path | None = None  # the bundle folder it was loaded from or saved to
         self._cache: OrderedDict[bytes, Decision] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -87,7 +88,7 @@ class Router:
         from budgetrouter.bundle import load_bundle
 
         contents = load_bundle(path)
-        return cls(
+        router = cls(
             contents.embedder,
             contents.models,
             contents.policy,
@@ -95,15 +96,28 @@ class Router:
             config=config,
             version=contents.version,
         )
+        router.path = Path(path)
+        return router
 
     def save(self, path: str | Path) -> str:
         """Write this router as a bundle folder; returns the new bundle version."""
         from budgetrouter.bundle import save_bundle
 
-        with self._cache_lock:
-            self._cache.clear()  # the new bundle may decide differently (new policy)
         self.version = save_bundle(path, self.embedder, self.models, self.policy, self.manifest)
+        self.path = Path(path)
         return self.version
+
+    def set_policy(self, policy: TierPolicy, manifest: dict[str, Any] | None = None) -> None:
+        """Route with a new policy (and manifest) from now on; cached decisions are dropped.
+
+        The router's version becomes ``"unsaved"`` until :meth:`save` writes the new bundle.
+        """
+        with self._cache_lock:
+            self.policy = policy
+            if manifest is not None:
+                self.manifest = manifest
+            self.version = "unsaved"
+            self._cache.clear()
 
     def features(self, prompts: Sequence[str]) -> np.ndarray:
         """The models' feature matrix for ``prompts`` (text features + projected embedding)."""
@@ -148,7 +162,7 @@ class Router:
         >>> router.route("What is 2 + 3?").tier  # doctest: +SKIP
         'none'
         """
-        if self.config.cache_size and isinstance(prompt, str):
+        if self.config.cache_size and prompt_problem(prompt) is None:
             key = _key(prompt)
             with self._cache_lock:
                 hit = self._cache.get(key)
@@ -175,17 +189,23 @@ class Router:
         PromptError
             On the first empty or non-string prompt when the router has no fallback tier.
         """
-        if isinstance(prompts, str):
+        if isinstance(prompts, str | bytes):
             raise PromptError("route_batch takes a sequence of prompts; use route() for one string")
+        try:
+            prompts = list(prompts)  # positions, not the labels of a Series
+        except TypeError as exc:
+            raise PromptError(
+                f"route_batch takes a sequence of prompts, got {type(prompts).__name__}"
+            ) from exc
         decisions: list[Decision | None] = [None] * len(prompts)
         valid: list[int] = []
         for i, prompt in enumerate(prompts):
-            problem = _prompt_problem(prompt)
+            problem = prompt_problem(prompt)
             if problem is None:
                 valid.append(i)
             elif self.config.fallback_tier is None:
                 where = f"prompt {i}" if len(prompts) > 1 else "prompt"
-                raise PromptError(f"{where} {problem}; pass a non-empty string")
+                raise PromptError(f"{where} {problem}")
             else:
                 decisions[i] = self._fallback(f"prompt {i} {problem}")
         size = self.config.cache_size
@@ -196,6 +216,7 @@ class Router:
                     decisions[i] = self._cache.get(keys[i])
             valid = [i for i in valid if decisions[i] is None]
         if valid:
+            policy = self.policy
             try:
                 routed = self._predict([prompts[i] for i in valid])
             except (BudgetRouterError, ValueError, RuntimeError, OSError) as exc:
@@ -207,7 +228,8 @@ class Router:
             if size:
                 with self._cache_lock:
                     for i, decision in zip(valid, routed, strict=True):
-                        if not decision.fallback:
+                        # Not a decision made under a policy replaced meanwhile (set_policy).
+                        if not decision.fallback and self.policy is policy:
                             self._cache[keys[i]] = decision
                             self._cache.move_to_end(keys[i])
                     while len(self._cache) > size:
@@ -243,9 +265,17 @@ def _key(prompt: str) -> bytes:
     return hashlib.blake2b(prompt.encode("utf-8"), digest_size=16).digest()
 
 
-def _prompt_problem(prompt: object) -> str | None:
+def prompt_problem(prompt: object) -> str | None:
+    """What makes ``prompt`` unroutable, with the fix, or ``None`` for a good prompt."""
     if not isinstance(prompt, str):
-        return f"must be a string, got {type(prompt).__name__}"
+        return f"must be a string, got {type(prompt).__name__}; pass a non-empty string"
     if not prompt.strip():
-        return "is empty"
+        return "is empty; pass a non-empty string"
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"is not valid text: an unpaired surrogate {prompt[exc.start]!r} at character "
+            f"{exc.start}; decode the text correctly or replace it (errors='replace')"
+        )
     return None

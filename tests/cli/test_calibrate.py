@@ -34,3 +34,20 @@ def test_calibrate_rejects_impossible_targets(tiny_bundle, observations, tmp_pat
     assert "target_accuracy must be a number in (0.0, 1.0]" in capsys.readouterr().err
     assert main([*args, "--max-mean-tokens", "-3"]) == 2
     assert "max_mean_tokens must be a non-negative number" in capsys.readouterr().err
+
+
+def test_calibrate_refuses_a_zero_target_and_keeps_the_bundle(
+    tiny_bundle, observations, tmp_path, capsys
+):
+    import shutil
+
+    from budgetrouter import Router
+
+    live = tmp_path / "live"
+    shutil.copytree(tiny_bundle, live)
+    data = tmp_path / "mine.parquet"
+    observations.assign(group=observations["group"] + "-mine").to_parquet(data)
+    args = ["calibrate", "--bundle", str(live), "--data", str(data), "--target-accuracy", "0"]
+    assert main(args) == 2
+    assert "target_accuracy must be a number in" in capsys.readouterr().err
+    assert Router.load(live).version == Router.load(tiny_bundle).version

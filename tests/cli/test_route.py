@@ -70,7 +70,7 @@ def test_empty_prompt_in_batch_without_and_with_fallback(tiny_bundle, tmp_path, 
         json.dumps({"id": 1, "prompt": "ok"}) + "\n" + json.dumps({"id": 2, "prompt": ""}) + "\n"
     )
     assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 2
-    assert "prompt 1 is empty" in capsys.readouterr().err
+    assert "in.jsonl, row 2, field 'prompt': the prompt is empty" in capsys.readouterr().err
     assert (
         main(
             ["route", "--input", str(src), "--bundle", str(tiny_bundle), "--fallback-tier", "short"]
@@ -91,3 +91,18 @@ def test_missing_bundle_is_a_clean_error(tmp_path, capsys):
 def test_route_needs_a_prompt_or_input(tiny_bundle, capsys):
     assert main(["route", "--bundle", str(tiny_bundle)]) == 2
     assert "either one PROMPT or --input" in capsys.readouterr().err
+
+
+def test_output_into_a_missing_folder_is_a_clear_error(tiny_bundle, tmp_path, capsys):
+    out = tmp_path / "nodir" / "out.jsonl"
+    assert main(["route", "hi", "--bundle", str(tiny_bundle), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"the folder {out.parent} does not exist" in err and ".out.jsonl." not in err
+
+
+def test_bad_prompt_deep_in_a_file_names_its_line(tiny_bundle, tmp_path, capsys):
+    src = tmp_path / "big.jsonl"
+    lines = [json.dumps({"id": i, "prompt": f"p {i}"}) for i in range(299)]
+    src.write_text("\n".join([*lines, json.dumps({"id": "x", "prompt": None})]) + "\n")
+    assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 2
+    assert "row 300, field 'prompt': the prompt must be a string" in capsys.readouterr().err

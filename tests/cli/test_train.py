@@ -69,3 +69,15 @@ def test_train_with_hashing_embedder_no_tracking(observations, tmp_path, capsys,
     summary = json.loads(capsys.readouterr().out)
     assert summary["bundle"] == "b" and (tmp_path / "b" / "manifest.json").is_file()
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_train_refuses_an_out_folder_that_is_not_a_bundle_before_training(tmp_path, capsys):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    data = tmp_path / "obs.jsonl"
+    data.write_text(json.dumps({"prompt": "p", "reasoning_tokens": 1, "correct": True}) + "\n")
+    args = ["train", "--data", str(data), "--out", str(precious), "--no-track"]
+    assert main([*args, "--embedder", "hashing"]) == 2
+    assert "exists and is not a bundle folder" in capsys.readouterr().err
+    assert (precious / "notes.txt").read_text() == "keep me"

@@ -77,3 +77,19 @@ def test_recalibrate_is_a_library_call(tiny_bundle, observations):
     assert router.manifest["calibration"]["calibrated_from"] == Router.load(tiny_bundle).version
     with pytest.raises(ConfigError, match="exactly one of target_accuracy or max_mean_tokens"):
         recalibrate(router, mine)
+
+
+def test_recalibrate_refuses_a_zero_target_and_all_wrong_runs(tiny_bundle, observations):
+    from budgetrouter import Router
+    from budgetrouter.errors import DataError
+    from budgetrouter.train import recalibrate
+
+    router = Router.load(tiny_bundle)
+    mine = observations.assign(group=observations["group"] + "-mine")
+    with pytest.raises(ConfigError, match="target_accuracy must be a number in"):
+        recalibrate(router, mine, target_accuracy=0)
+    with pytest.raises(DataError, match="no run is correct"):
+        recalibrate(router, mine.assign(correct=False), target_accuracy=0.9)
+    with pytest.raises(DataError, match="missing required column"):
+        recalibrate(router, mine.drop(columns=["reasoning_tokens"]), target_accuracy=0.9)
+    assert router.version == Router.load(tiny_bundle).version  # nothing changed

@@ -148,3 +148,11 @@ def test_digest_changes_with_content():
     other = table.assign(reasoning_tokens=[0, 901])
     assert data_digest(table) == data_digest(table.copy())
     assert data_digest(table) != data_digest(other)
+
+
+@pytest.mark.parametrize("tokens", ["Infinity", "1e300", "9223372036854775807"])
+def test_huge_token_counts_are_refused(tmp_path, tokens):
+    path = tmp_path / "huge.jsonl"
+    path.write_text('{"prompt": "p", "reasoning_tokens": ' + tokens + ', "correct": true}\n')
+    with pytest.raises(DataError, match="row 1, field 'reasoning_tokens'.*must be <="):
+        read_observations(path)

@@ -45,10 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Recalibrate, save the new bundle, print what it expects."""
     from budgetrouter import Router
+    from budgetrouter.bundle import check_writable
     from budgetrouter.train import read_observations, recalibrate
     from budgetrouter.train.evaluate import unseen_observations
 
     router = Router.load(args.bundle)
+    check_writable(args.out or args.bundle)
     observations = unseen_observations(
         router, read_observations(args.data), args.include_training_families
     )

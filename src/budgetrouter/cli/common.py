@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import tempfile
@@ -22,18 +21,11 @@ class UsageError(BudgetRouterError):
     """A command-line argument is wrong."""
 
 
-def read_json_config(path: str | None) -> dict[str, Any]:
-    """TrainConfig options from a JSON file (``{}`` without one)."""
-    if not path:
-        return {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            options = json.load(handle)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"--config {path}: cannot read JSON ({exc})") from exc
-    if not isinstance(options, dict):
-        raise UsageError(f"--config {path}: must hold a JSON object of TrainConfig keys")
-    return options
+def train_options(path: str | None) -> dict[str, Any]:
+    """TrainConfig options of ``--config FILE.json`` (checked), ``{}`` without one."""
+    from budgetrouter.config import TrainConfig
+
+    return TrainConfig.from_file(path).to_dict() if path else {}
 
 
 def add_dask(p: argparse.ArgumentParser) -> None:
@@ -82,10 +74,15 @@ def write_output(path: str | None, emit: Callable[[TextIO], None], stdout: TextI
         emit(stdout)
         return
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             emit(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster
-from budgetrouter.cli.common import read_json_config as read_config
+from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster, train_options
 
 HELP = "train a candidate on outcome logs, compare it with the current bundle, register it"
 
@@ -62,10 +61,10 @@ def run(args: argparse.Namespace) -> int:
     from budgetrouter.train import retrain
 
     current = Router.load(args.bundle)
-    target = args.target_accuracy or current.manifest.get("train_config", {}).get(
-        "target_accuracy", 0.99
-    )
-    config = TrainConfig.from_dict({**read_config(args.config), "target_accuracy": target})
+    target = args.target_accuracy
+    if target is None:
+        target = current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
+    config = TrainConfig.from_dict({**train_options(args.config), "target_accuracy": target})
     with cluster(args) as client:
         result = retrain(
             current,

@@ -39,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def read_route_input(path: str) -> list[tuple[Any, Any]]:
-    """``(id, prompt)`` pairs of a JSONL file (the id defaults to the line number)."""
+def read_route_input(path: str) -> list[tuple[int, Any, Any]]:
+    """``(line, id, prompt)`` of each item of a JSONL file (the id defaults to the line)."""
     from budgetrouter.train.readers import jsonl_records
 
     items = []
@@ -49,7 +49,7 @@ def read_route_input(path: str) -> list[tuple[Any, Any]]:
             raise DataError(
                 path, 'each line must be an object with a "prompt"', row=lineno, field="prompt"
             )
-        items.append((record.get("id", lineno), record["prompt"]))
+        items.append((lineno, record.get("id", lineno), record["prompt"]))
     return items
 
 
@@ -70,16 +70,22 @@ def write_table(rows: Sequence[tuple[Any, Any, dict[str, Any]]], out: TextIO) ->
 def run(args: argparse.Namespace) -> int:
     """Route and print (or write) the decisions."""
     from budgetrouter import Router, RouterConfig
+    from budgetrouter.router import prompt_problem
 
     if (args.prompt is None) == (args.input is None):
         raise UsageError("give either one PROMPT or --input FILE.jsonl")
-    items = read_route_input(args.input) if args.input else [(None, args.prompt)]
+    items = read_route_input(args.input) if args.input else [(0, None, args.prompt)]
     router = Router.load(args.bundle, RouterConfig(fallback_tier=args.fallback_tier))
+    if args.input and args.fallback_tier is None:  # name the line, not a position in a batch
+        for lineno, _, prompt in items:
+            problem = prompt_problem(prompt)
+            if problem is not None:
+                raise DataError(args.input, f"the prompt {problem}", row=lineno, field="prompt")
     rows = []
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
-        decisions = router.route_batch([prompt for _, prompt in chunk])
-        rows += [(i, prompt, d.to_dict()) for (i, prompt), d in zip(chunk, decisions, strict=True)]
+        decisions = router.route_batch([prompt for _, _, prompt in chunk])
+        rows += [(i, p, d.to_dict()) for (_, i, p), d in zip(chunk, decisions, strict=True)]
 
     def emit(out: TextIO) -> None:
         if args.format == "table":

@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster
-from budgetrouter.cli.common import read_json_config as read_config
+from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster, train_options
 
 HELP = "train a router and save its bundle"
 
@@ -57,16 +56,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, save, write the report, log to MLflow, print a JSON summary."""
+    from budgetrouter.bundle import check_writable
     from budgetrouter.config import TrainConfig
     from budgetrouter.embedders import get_embedder
     from budgetrouter.train import read_observations, train_router, write_report
 
-    options = read_config(args.config)
+    options = train_options(args.config)
     if args.target_accuracy is not None:
         options["target_accuracy"] = args.target_accuracy
     if args.max_mean_tokens is not None:
         options["max_mean_tokens"] = args.max_mean_tokens
     config = TrainConfig.from_dict(options)
+    check_writable(args.out)  # before hours of training, not after
     kwargs = {"show_progress_bar": True} if args.embedder == "minilm" and not args.dask else {}
     embedder = get_embedder(args.embedder, **kwargs)
     with cluster(args) as client:

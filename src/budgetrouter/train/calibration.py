@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from budgetrouter.errors import ConfigError
+from budgetrouter.errors import ConfigError, DataError
 from budgetrouter.policy import TierPolicy
 from budgetrouter.train.replay import fixed_budget_for, oracle_budgets, replay
 
@@ -204,8 +204,9 @@ def recalibrate(
 ) -> Recalibration:
     """Re-choose a router's price and margin on your own observations.
 
-    The router keeps its models; its policy is replaced (save it with ``router.save``) and its
-    manifest records the calibration.
+    The router keeps its models; its policy is replaced (:meth:`~budgetrouter.Router.set_policy`:
+    cached decisions are dropped; save it with ``router.save``) and its manifest records the
+    calibration.
 
     Parameters
     ----------
@@ -221,17 +222,28 @@ def recalibrate(
     ------
     ConfigError
         If neither or both targets are given, a target is out of range, or it cannot be met.
+    DataError
+        If the observations break the data contract, or no run in them is correct.
     """
     from budgetrouter.config import TrainConfig
-    from budgetrouter.train.data import data_digest
+    from budgetrouter.train.data import data_digest, validate_observations
     from budgetrouter.train.evaluate import predict_all
     from budgetrouter.train.targets import build_targets
 
     if (target_accuracy is None) == (max_mean_tokens is None):
         raise ConfigError("give exactly one of target_accuracy or max_mean_tokens")
     # The same range checks as training.
-    TrainConfig(target_accuracy=target_accuracy or 0.99, max_mean_tokens=max_mean_tokens)
-    targets = build_targets(observations)
+    TrainConfig(
+        target_accuracy=0.99 if target_accuracy is None else target_accuracy,
+        max_mean_tokens=max_mean_tokens,
+    )
+    targets = build_targets(validate_observations(observations, source="observations"))
+    if not targets.run_correct.any():
+        raise DataError(
+            "observations",
+            "no run is correct: there is no accuracy to keep and nothing to calibrate on; "
+            "check the 'correct' column",
+        )
     _, pred = predict_all(router, targets.prompts["prompt"].astype(str).tolist())
     if max_mean_tokens is not None:
         oracle = replay(targets, oracle_budgets(targets, 1.0)).mean_tokens
@@ -252,18 +264,14 @@ def recalibrate(
     )
     expected = replay(targets, policy.budgets(pred.success, pred.cost))
     fixed_budget, fixed = fixed_budget_for(targets, min(1.0, expected.accuracy_kept))
-    previous = router.version
-    router.policy = policy
-    router.manifest = {
-        **router.manifest,
-        "calibration": {
-            "data_digest": data_digest(observations),
-            "target_accuracy": target_accuracy,
-            "max_mean_tokens": max_mean_tokens,
-            "calibrated_from": previous,
-            "expected": expected.to_dict(),
-        },
+    calibration = {
+        "data_digest": data_digest(observations),
+        "target_accuracy": target_accuracy,
+        "max_mean_tokens": max_mean_tokens,
+        "calibrated_from": router.version,
+        "expected": expected.to_dict(),
     }
+    router.set_policy(policy, {**router.manifest, "calibration": calibration})
     return Recalibration(
         policy, expected.to_dict(), fixed_budget, fixed.to_dict(), targets.n_prompts
     )

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: The most tokens a count may hold (2**53: exact in float64, far above any real run).
+MAX_TOKENS = 2**53
 REQUIRED_COLUMNS: tuple[str, ...] = ("prompt", "reasoning_tokens", "correct")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("model", "group", "budget", "tier")
 
@@ -97,6 +99,7 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     tokens = pd.to_numeric(frame["reasoning_tokens"], errors="coerce").astype("float64").to_numpy()
     fail(np.isnan(tokens), "reasoning_tokens", "reasoning_tokens must be a number")
     fail(tokens < 0, "reasoning_tokens", "reasoning_tokens must be >= 0")
+    fail(tokens > MAX_TOKENS, "reasoning_tokens", f"reasoning_tokens must be <= {MAX_TOKENS:.0e}")
     fail(tokens != np.floor(tokens), "reasoning_tokens", "reasoning_tokens must be an integer")
 
     correct = _as_score(frame["correct"])
@@ -121,6 +124,11 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         given = out["budget"].notna().to_numpy(dtype=bool)
         fail(given & np.isnan(budget), "budget", "budget must be a number of tokens or empty")
         fail(budget < 0, "budget", "budget must be >= 0")
+        fail(
+            budget > MAX_TOKENS,
+            "budget",
+            f"budget must be <= {MAX_TOKENS:.0e}, or empty for no cap",
+        )
         out["budget"] = budget
     else:
         out["budget"] = np.nan

@@ -103,17 +103,27 @@ def evaluate_bundle(
     -------
     dict
         As :func:`budgetrouter.train.report.build_report`, plus ``bundle_version``.
+
+    Raises
+    ------
+    DataError
+        If the observations break the data contract, all belong to training families (and
+        they are not included), or no run is correct.
     """
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
     from budgetrouter.config import TrainConfig
     from budgetrouter.train.baselines import out_of_family_baselines
+    from budgetrouter.train.data import validate_observations
     from budgetrouter.train.report import build_report
     from budgetrouter.train.targets import build_targets
 
+    observations = validate_observations(observations, source=source)
     unseen = unseen_observations(router, observations, include_training_families)
     targets = build_targets(unseen)
+    if not targets.run_correct.any():
+        raise DataError(source, "no run is correct: there is no accuracy to replay")
     emb, pred = predict_all(router, targets.prompts["prompt"].astype(str).tolist())
     config = TrainConfig.from_dict(router.manifest.get("train_config", {}))
     groups = targets.prompts["group"].to_numpy()

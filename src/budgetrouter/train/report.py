@@ -174,7 +174,8 @@ def build_report(
 
         regression["no_thinking_auc"] = float(roc_auc_score(labels, predictions.p_no_thinking))
     for name, values in (baselines.needed if baselines is not None else {}).items():
-        for key, value in regression_metrics(values[solved], needed).items():
+        ok = np.isfinite(values[solved])  # a fold with too few solved prompts has none
+        for key, value in regression_metrics(values[solved][ok], needed[ok]).items():
             regression[f"{name}_{key}"] = value
     pick = np.random.default_rng(0).permutation(len(needed))[:3000]
     return {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._checks import is_number
 from budgetrouter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -93,10 +94,10 @@ def _score(result: dict[str, float], target: float) -> tuple[bool, float]:
 
 def retrain(
     current: Router,
-    logs: Sequence[str | Path],
+    logs: str | Path | Sequence[str | Path],
     out: str | Path,
     *,
-    base_data: Sequence[str | Path] = (),
+    base_data: str | Path | Sequence[str | Path] = (),
     config: TrainConfig | None = None,
     holdout_fraction: float = 0.25,
     cache_dir: str | Path | None = None,
@@ -128,12 +129,16 @@ def retrain(
     Raises
     ------
     ConfigError
-        If ``holdout_fraction`` is not in (0, 1) or there are fewer than two families.
+        If ``holdout_fraction`` is not in (0, 1), ``out`` is the current bundle's folder, or
+        there are fewer than two families.
+    DataError
+        If a log or data file is missing or malformed.
     """
     import numpy as np
     import pandas as pd
     from sklearn.model_selection import GroupShuffleSplit
 
+    from budgetrouter.bundle import check_writable
     from budgetrouter.config import TrainConfig
     from budgetrouter.router import Router
     from budgetrouter.train.evaluate import predict_all
@@ -141,8 +146,16 @@ def retrain(
     from budgetrouter.train.replay import replay
     from budgetrouter.train.targets import build_targets
 
-    if not 0 < holdout_fraction < 1:
-        raise ConfigError(f"holdout_fraction must be in (0, 1), got {holdout_fraction}")
+    if not (is_number(holdout_fraction) and 0 < holdout_fraction < 1):
+        raise ConfigError(f"holdout_fraction must be a number in (0, 1), got {holdout_fraction!r}")
+    if current.path is not None and Path(out).resolve() == current.path.resolve():
+        raise ConfigError(
+            f"out {out} is the current bundle's folder: the candidate must be written elsewhere, "
+            "compared, and only then promoted (pass another out)"
+        )
+    check_writable(out)
+    logs = [logs] if isinstance(logs, str | Path) else list(logs)
+    base_data = [base_data] if isinstance(base_data, str | Path) else list(base_data)
     if config is None:
         target = current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
         config = TrainConfig(target_accuracy=target)
