@@ -61,3 +61,21 @@ def test_one_set_of_lightgbm_defaults():
 
 def test_train_config_tiers():
     assert TrainConfig(short_max_tokens=512).tiers.short_max_tokens == 512
+
+
+def test_old_keys_get_their_new_name():
+    with pytest.raises(ConfigError, match="'n_folds' is now 'n_inner_folds'"):
+        TrainConfig.from_dict({"n_folds": 3})
+    with pytest.raises(ConfigError, match="'quantile_high' is now 'upper_quantile'"):
+        TrainConfig.from_dict({"quantile_high": 0.8})
+
+
+def test_config_from_file(tmp_path):
+    path = tmp_path / "cfg.json"
+    path.write_text('{"n_estimators": 7}')
+    assert TrainConfig.from_file(path).n_estimators == 7
+    path.write_text("[1]")
+    with pytest.raises(ConfigError, match="must hold a JSON object of TrainConfig keys, got list"):
+        TrainConfig.from_file(path)
+    with pytest.raises(ConfigError, match="cannot read JSON"):
+        TrainConfig.from_file(tmp_path / "missing.json")

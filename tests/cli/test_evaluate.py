@@ -38,3 +38,10 @@ def test_evaluate_leaves_out_training_families(tiny_bundle, observations, tmp_pa
     assert report["operating_point"]["router"]["accuracy_kept"] == pytest.approx(
         report["policies"]["router"]["accuracy_kept"]
     )
+
+
+def test_evaluate_refuses_runs_with_no_correct_answer(tiny_bundle, observations, tmp_path, capsys):
+    data = tmp_path / "wrong.parquet"
+    observations.assign(group=observations["group"] + "-new", correct=False).to_parquet(data)
+    assert main(["evaluate", "--bundle", str(tiny_bundle), "--data", str(data)]) == 2
+    assert "no run is correct" in capsys.readouterr().err
