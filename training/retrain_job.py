@@ -24,10 +24,11 @@ import logging
 import sys
 from datetime import datetime, timezone
 
-from budgetrouter import Router, TrainConfig
+from budgetrouter import Router
 from budgetrouter.errors import BudgetRouterError
 from budgetrouter.tracking import record_retrain
 from budgetrouter.train import retrain
+from budgetrouter.train.retrain import retrain_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bundle", default="models/default", help="the served bundle")
     ap.add_argument("--base-data", nargs="*", default=[], help="data trained on beside the logs")
     ap.add_argument("--out", help="candidate folder (default models/candidate-<UTC time>)")
-    ap.add_argument("--config", help="TrainConfig options as a JSON file")
+    ap.add_argument(
+        "--config", help="TrainConfig options as a JSON file (target: its, else the bundle's)"
+    )
     ap.add_argument("--cache-dir", default=".cache/budgetrouter", help="embedding cache")
     ap.add_argument("--promote", action="store_true", help="replace --bundle when better")
     args = ap.parse_args(argv)
@@ -47,17 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or f"models/candidate-{stamp}"
     try:
         current = Router.load(args.bundle)
-        options = {
-            "target_accuracy": current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
-        }
-        if args.config:
-            options.update(TrainConfig.from_file(args.config).to_dict())
         result = retrain(
             current,
             args.logs,
             out,
             base_data=args.base_data,
-            config=TrainConfig.from_dict(options),
+            config=retrain_config(current, args.config),
             cache_dir=args.cache_dir or None,
         )
         summary = {

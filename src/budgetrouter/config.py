@@ -147,8 +147,8 @@ class TrainConfig(_DictMixin):
     target_accuracy: float = 0.99
     max_mean_tokens: float | None = None
     budget_grid: tuple[int, ...] = DEFAULT_BUDGET_GRID
-    short_max_tokens: int = 1024
-    long_cap_tokens: int | None = None
+    short_max_tokens: int = TierRules.short_max_tokens
+    long_cap_tokens: int | None = TierRules.long_cap_tokens
     upper_quantile: float = 0.9
     none_max_tokens: int = 0
     n_outer_folds: int = 5
@@ -221,17 +221,7 @@ class TrainConfig(_DictMixin):
         ConfigError
             If the file cannot be read, is not a JSON object, or holds unknown or bad values.
         """
-        try:
-            with open(path, encoding="utf-8") as handle:
-                options = json.load(handle)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"config file {path}: cannot read JSON ({exc})") from exc
-        if not isinstance(options, dict):
-            raise ConfigError(
-                f"config file {path}: must hold a JSON object of TrainConfig keys, "
-                f"got {type(options).__name__}"
-            )
-        return cls.from_dict(options)
+        return cls.from_dict(read_options(path))
 
     @property
     def tiers(self) -> TierRules:
@@ -248,3 +238,24 @@ class TrainConfig(_DictMixin):
         return self.lgbm_settings(
             min_child_samples=min(self.min_child_samples, max(1, n_solved // 4))
         )
+
+
+def read_options(path: str | Path) -> dict[str, Any]:
+    """The JSON object of a configuration file, unchecked beyond being one.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or does not hold a JSON object.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            options = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"config file {path}: cannot read JSON ({exc})") from exc
+    if not isinstance(options, dict):
+        raise ConfigError(
+            f"config file {path}: must hold a JSON object of TrainConfig keys, "
+            f"got {type(options).__name__}"
+        )
+    return options

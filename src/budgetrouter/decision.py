@@ -12,10 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from budgetrouter._checks import is_int, is_number
 from budgetrouter.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TIER_NAMES: tuple[str, ...] = ("none", "short", "long")
 
@@ -56,6 +59,11 @@ class Decision:
         _check_budget(self.tier, self.budget_tokens)
         if not isinstance(self.fallback, bool):
             raise ConfigError(f"fallback must be True or False, got {self.fallback!r}")
+
+    @property
+    def no_thinking(self) -> bool:
+        """Whether the decision turns thinking off (tier none)."""
+        return self.tier == "none"
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as a JSON-ready dict."""
@@ -178,6 +186,22 @@ class TierRules:
             fallback=True,
             bundle_version=bundle_version,
         )
+
+    def cap(self, budgets: np.ndarray) -> np.ndarray:
+        """Budgets as decisions give them: the uncapped option (``inf``) becomes the long cap."""
+        import numpy as np
+
+        cap = self.long_cap_tokens
+        return budgets if cap is None else np.where(np.isinf(budgets), float(cap), budgets)
+
+    def to_dict(self) -> dict[str, int | None]:
+        """The thresholds as a JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TierRules:
+        """Inverse of :meth:`to_dict`."""
+        return cls(data["short_max_tokens"], data["long_cap_tokens"])
 
     def escalate(self, decision: Decision) -> Decision | None:
         """The next tier up for a run cut off while thinking, or ``None`` at the top.

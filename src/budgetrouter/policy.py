@@ -99,9 +99,9 @@ class TierPolicy:
         """
         import numpy as np
 
-        budgets = np.asarray(self.grid)[self.choose(success, cost, price, margin_steps)]
-        cap = self.tiers.long_cap_tokens
-        return budgets if cap is None else np.where(np.isinf(budgets), float(cap), budgets)
+        return self.tiers.cap(
+            np.asarray(self.grid)[self.choose(success, cost, price, margin_steps)]
+        )
 
     def tier(self, budget: float) -> Tier:
         """The tier (with its budget in tokens) for a chosen budget."""
@@ -113,8 +113,7 @@ class TierPolicy:
             "grid": [None if math.isinf(b) else int(b) for b in self.grid],
             "price": self.price,
             "margin_steps": self.margin_steps,
-            "short_max_tokens": self.tiers.short_max_tokens,
-            "long_cap_tokens": self.tiers.long_cap_tokens,
+            **self.tiers.to_dict(),
             "tradeoff": list(self.tradeoff),
         }
 
@@ -125,7 +124,7 @@ class TierPolicy:
             grid=tuple(math.inf if b is None else float(b) for b in data["grid"]),
             price=float(data["price"]),
             margin_steps=int(data["margin_steps"]),
-            tiers=TierRules(int(data["short_max_tokens"]), data["long_cap_tokens"]),
+            tiers=TierRules.from_dict(data),
             tradeoff=tuple(data.get("tradeoff", ())),
         )
 

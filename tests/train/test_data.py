@@ -156,3 +156,12 @@ def test_huge_token_counts_are_refused(tmp_path, tokens):
     path.write_text('{"prompt": "p", "reasoning_tokens": ' + tokens + ', "correct": true}\n')
     with pytest.raises(DataError, match="row 1, field 'reasoning_tokens'.*must be <="):
         read_observations(path)
+
+
+def test_bad_values_are_shown_plainly(tmp_path):
+    path = tmp_path / "neg.parquet"
+    import pandas as pd
+
+    pd.DataFrame({"prompt": ["p"], "reasoning_tokens": [-3], "correct": [True]}).to_parquet(path)
+    with pytest.raises(DataError, match=r"must be >= 0 \(got -3; 1 such row"):
+        read_observations(path)

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -101,3 +102,11 @@ def test_build_report_and_files(targets, tmp_path):
     assert {"report.json", "report.md", "tradeoff.png", "savings_by_category.png"} <= names
     assert all(f.stat().st_size > 0 for f in files)
     assert "| router |" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_breakdown_keeps_prompts_without_a_category(targets):
+    frame = targets.prompts.copy()
+    frame.loc[2, "category"] = None  # e.g. outcome-log rows beside a dataset with categories
+    mixed = dataclasses.replace(targets, prompts=frame)
+    table = breakdown(mixed, np.array([100.0, 400.0, 0.0]), 200.0, "category")
+    assert table["(none)"]["prompts"] == 1 and table["easy"]["prompts"] == 2

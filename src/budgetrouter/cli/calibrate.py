@@ -47,21 +47,18 @@ def run(args: argparse.Namespace) -> int:
     from budgetrouter import Router
     from budgetrouter.bundle import check_writable
     from budgetrouter.train import read_observations, recalibrate
-    from budgetrouter.train.evaluate import unseen_observations
 
     router = Router.load(args.bundle)
     check_writable(args.out or args.bundle)
-    observations = unseen_observations(
-        router, read_observations(args.data), args.include_training_families
-    )
     previous = router.version
     result = recalibrate(
         router,
-        observations,
+        read_observations(args.data),
         target_accuracy=args.target_accuracy,
         max_mean_tokens=args.max_mean_tokens,
+        include_training_families=args.include_training_families,
+        source=", ".join(map(str, args.data)),
     )
-    router.manifest["calibration"]["data"] = [str(p) for p in args.data]
     out = args.out or args.bundle
     version = router.save(out)
     summary = {

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster, train_options
+from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster
 
 HELP = "train a candidate on outcome logs, compare it with the current bundle, register it"
 
@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="SHARE",
-        help="the operator's target (default: the current bundle's)",
+        help="the operator's target (default: --config's, else the current bundle's)",
     )
     p.add_argument(
         "--holdout-fraction",
@@ -56,15 +56,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Retrain, compare, register in MLflow, print a JSON summary."""
-    from budgetrouter import Router, TrainConfig
+    from budgetrouter import Router
     from budgetrouter.tracking import record_retrain
     from budgetrouter.train import retrain
+    from budgetrouter.train.retrain import retrain_config
 
     current = Router.load(args.bundle)
-    target = args.target_accuracy
-    if target is None:
-        target = current.manifest.get("train_config", {}).get("target_accuracy", 0.99)
-    config = TrainConfig.from_dict({**train_options(args.config), "target_accuracy": target})
+    config = retrain_config(current, args.config, args.target_accuracy)
     with cluster(args) as client:
         result = retrain(
             current,

@@ -50,3 +50,8 @@ class HashingEmbedder:
     def spec(self) -> dict[str, Any]:
         """Name, revision and dimension."""
         return {"name": self.name, "revision": "crc32-words-trigrams-v1", "dim": self.dim}
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> HashingEmbedder:
+        """The embedder a bundle recorded (its dimension is a constructor setting)."""
+        return cls(dim=spec["dim"])

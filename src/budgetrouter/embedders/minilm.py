@@ -6,10 +6,11 @@ given. sentence-transformers (and torch) are imported on first encode only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +69,8 @@ class SentenceTransformerEmbedder:
             st = require("sentence_transformers", None, "The minilm embedder")
             path = self._model_path()
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            self._model = st.SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            with _quiet_transformers():
+                self._model = st.SentenceTransformer(str(path), device="cpu", local_files_only=True)
             self.max_seq_length = int(self._model.max_seq_length)
         return self._model
 
@@ -97,3 +99,24 @@ class SentenceTransformerEmbedder:
         if self._revision is None:
             self._revision = folder_digest(self._model_path())
         return {"name": self.name, "revision": self._revision, "dim": self.dim}
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Load without transformers' per-load weight report and progress bar, then restore.
+
+    The packaged model carries an unused ``position_ids`` buffer that transformers reports as
+    "UNEXPECTED" on every load, with a bar; both say nothing about this model. The caller's
+    settings are put back after the load.
+    """
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bar:
+            hf_logging.enable_progress_bar()

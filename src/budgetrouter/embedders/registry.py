@@ -1,6 +1,9 @@
 """The registry of embedders by name, and rebuilding the one a bundle was trained with.
 
-Adding an embedder: write its module in this package and add one line to :data:`EMBEDDERS`.
+Adding an embedder: write its module in this package and add one line to :data:`EMBEDDERS`
+(and its import). A class whose :meth:`~budgetrouter.embedders.Embedder.spec` records
+constructor settings (as ``hashing`` records its dimension) also defines a classmethod
+``from_spec(spec)``; the others are built with no arguments.
 """
 
 from __future__ import annotations
@@ -71,7 +74,11 @@ def embedder_from_spec(spec: dict[str, Any]) -> Embedder:
         If the embedder is unknown or its dimension or revision differs from ``spec``.
     """
     name = spec.get("name", "")
-    embedder = get_embedder(name, dim=spec["dim"]) if name == "hashing" else get_embedder(name)
+    if name not in EMBEDDERS:
+        raise ConfigError(f"Unknown embedder {name!r}. Available: {sorted(EMBEDDERS)}")
+    # An embedder whose spec records constructor settings rebuilds itself from it.
+    from_spec = getattr(EMBEDDERS[name], "from_spec", None)
+    embedder = from_spec(spec) if from_spec is not None else EMBEDDERS[name]()
     actual = embedder.spec()
     for key in ("dim", "revision"):
         if actual[key] != spec[key]:

@@ -63,7 +63,7 @@ def messages_params(req: Request) -> dict[str, Any]:
             "thinking": {"type": "adaptive"},
             "output_config": {"effort": effort_level(decision, cap, notes)},
         }
-    if decision.tier == "none":
+    if decision.no_thinking:
         return {"max_tokens": max_tokens or answer}
     if decision.budget_tokens is None:  # no cap: all of max_tokens but the answer's room
         total = max_tokens or UNCAPPED_MAX_TOKENS

@@ -199,7 +199,7 @@ def effort_level(decision: Decision, cap: Capability, notes: list[str]) -> str:
         :func:`budgetrouter.decision.effort_for_tier` among the row's levels.
     """
     level = effort_for_tier(decision.tier, cap.efforts)
-    if decision.tier == "none" and level != "none":
+    if decision.no_thinking and level != "none":
         notes.append(
             f"tier none: {cap.prefix or cap.provider} cannot switch thinking off; sent the lowest "
             f"effort it accepts, {level!r}"

@@ -57,7 +57,7 @@ def generate_content_params(req: Request) -> dict[str, Any]:
     config: dict[str, Any] = {}
     if cap.style == "effort":
         config["thinking_config"] = {"thinking_level": effort_level(decision, cap, notes)}
-    elif decision.tier == "none":
+    elif decision.no_thinking:
         if cap.can_disable:
             config["thinking_config"] = {"thinking_budget": 0}
         else:

@@ -35,7 +35,7 @@ def openrouter_params(req: Request) -> dict[str, Any]:
         With ``strict=True``, for a combination that needs clamping.
     """
     decision, max_tokens = req.decision, req.max_tokens
-    if decision.tier == "none":
+    if decision.no_thinking:
         reasoning: dict[str, Any] = {"enabled": False}
     elif decision.budget_tokens is None:
         reasoning = {"effort": "high"}

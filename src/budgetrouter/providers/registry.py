@@ -44,16 +44,16 @@ PROVIDERS: dict[str, Provider] = {
         openrouter.OPENROUTER,
     )
 }
-"""Providers by name, in the order :func:`reasoning_usage` tries to recognise a response."""
+"""Providers by name, in the order :func:`reasoning_usage` tries to recognise a response.
 
-CAPABILITIES: tuple[Capability, ...] = (
-    openai.CAPABILITIES
-    + anthropic.CAPABILITIES
-    + gemini.CAPABILITIES
-    + servers.CAPABILITIES
-    + openrouter.CAPABILITIES
+A new provider is a module of this package and one entry here; one whose responses look like
+another's (an OpenAI-compatible server) goes before the one it resembles less specifically.
+"""
+
+CAPABILITIES: tuple[Capability, ...] = tuple(
+    dict.fromkeys(row for provider in PROVIDERS.values() for row in provider.capabilities)
 )
-"""Every provider module's capability rows."""
+"""Every provider's capability rows (the two OpenAI APIs share theirs)."""
 
 
 def _provider(name: str) -> Provider:
@@ -198,6 +198,6 @@ def reasoning_usage(
         if entry.recognises(r):
             return entry.read_usage(r, count_tokens)
     raise ConfigError(
-        "Unrecognised response: expected an OpenAI, Anthropic, Gemini or vLLM response "
-        f"(top-level keys: {sorted(r)[:10]})"
+        f"Unrecognised response: expected a response of one of {list(PROVIDERS)} "
+        f"(top-level keys: {sorted(r)[:10]}); pass provider=... to read it as one of them"
     )

@@ -44,7 +44,7 @@ def server_params(req: Request) -> dict[str, Any]:
         with no room for it.
     """
     decision, cap, max_tokens, answer, _, _ = req
-    if decision.tier == "none":
+    if decision.no_thinking:
         body: dict[str, Any] = {"chat_template_kwargs": {"enable_thinking": False}}
         return {"extra_body": body, "max_tokens": max_tokens or answer}
     kwargs: dict[str, Any] = {"enable_thinking": True}

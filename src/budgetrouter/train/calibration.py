@@ -201,6 +201,8 @@ def recalibrate(
     *,
     target_accuracy: float | None = None,
     max_mean_tokens: float | None = None,
+    include_training_families: bool = False,
+    source: str = "observations",
 ) -> Recalibration:
     """Re-choose a router's price and margin on your own observations.
 
@@ -217,17 +219,23 @@ def recalibrate(
         the model you route for, from families the bundle was not trained on.
     target_accuracy, max_mean_tokens
         The target, as in :class:`~budgetrouter.TrainConfig` (exactly one of them).
+    include_training_families
+        Also calibrate on the task families the bundle was trained on (its predictions there
+        are in-sample, so the calibration would be optimistic).
+    source
+        Where the observations came from (file paths), recorded in the manifest.
 
     Raises
     ------
     ConfigError
         If neither or both targets are given, a target is out of range, or it cannot be met.
     DataError
-        If the observations break the data contract, or no run in them is correct.
+        If the observations break the data contract, all belong to the bundle's training
+        families (and they are not included), or no run in them is correct.
     """
     from budgetrouter.config import TrainConfig
     from budgetrouter.train.data import data_digest, validate_observations
-    from budgetrouter.train.evaluate import predict_all
+    from budgetrouter.train.evaluate import predict_all, unseen_observations
     from budgetrouter.train.targets import build_targets
 
     if (target_accuracy is None) == (max_mean_tokens is None):
@@ -237,7 +245,10 @@ def recalibrate(
         target_accuracy=0.99 if target_accuracy is None else target_accuracy,
         max_mean_tokens=max_mean_tokens,
     )
-    targets = build_targets(validate_observations(observations, source="observations"))
+    observations = unseen_observations(
+        router, validate_observations(observations, source=source), include_training_families
+    )
+    targets = build_targets(observations)
     if not targets.run_correct.any():
         raise DataError(
             "observations",
@@ -265,6 +276,7 @@ def recalibrate(
     expected = replay(targets, policy.budgets(pred.success, pred.cost))
     fixed_budget, fixed = fixed_budget_for(targets, min(1.0, expected.accuracy_kept))
     calibration = {
+        "data": source,
         "data_digest": data_digest(observations),
         "target_accuracy": target_accuracy,
         "max_mean_tokens": max_mean_tokens,

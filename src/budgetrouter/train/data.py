@@ -84,6 +84,7 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         bad = np.flatnonzero(mask)
         if len(bad):
             value = frame[field].iloc[bad[0]]
+            value = value.item() if hasattr(value, "item") else value  # numpy scalar: plain
             raise DataError(
                 source,
                 f"{message} (got {value!r}; {len(bad)} such row(s))",

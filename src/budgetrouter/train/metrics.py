@@ -103,7 +103,8 @@ def breakdown(
     if column not in targets.prompts:
         return {}
     out = {}
-    values = targets.prompts[column].astype(str).to_numpy()
+    # Prompts without a value (outcome logs beside a dataset that has one) form their own row.
+    values = targets.prompts[column].astype("string").fillna("(none)").to_numpy(dtype=object)
     for value in sorted(set(values)):
         rows = np.flatnonzero(values == value)
         sub = targets.subset(rows)

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from budgetrouter.decision import TIER_NAMES
+
 
 def write_report(report: Mapping[str, Any], folder: str | Path) -> list[Path]:
     """Write ``report.json``, ``report.md`` and the PNG plots into ``folder``.
@@ -97,11 +99,11 @@ def markdown(report: Mapping[str, Any]) -> str:
         "",
         "## Tier confusion (rows: oracle tier, columns: router tier)",
         "",
-        "| oracle \\ router | none | short | long |",
-        "|---|---|---|---|",
+        "| oracle \\ router | " + " | ".join(TIER_NAMES) + " |",
+        "|---" * (len(TIER_NAMES) + 1) + "|",
     ]
     for o, row in report["confusion"].items():
-        lines.append(f"| {o} | {row['none']} | {row['short']} | {row['long']} |")
+        lines.append(f"| {o} | " + " | ".join(str(row[t]) for t in TIER_NAMES) + " |")
     for column, table in report.get("breakdown", {}).items():
         if not table:
             continue

@@ -92,6 +92,29 @@ def _score(result: dict[str, float], target: float) -> tuple[bool, float]:
     return meets, result["tokens_saved"] if meets else result["accuracy_kept"]
 
 
+def retrain_config(
+    current: Router, config_file: str | Path | None = None, target_accuracy: float | None = None
+) -> TrainConfig:
+    """The training options of a retrain: a config file's, aimed at the operator's target.
+
+    The target is ``target_accuracy`` when given, else the file's ``target_accuracy`` when it
+    names one, else the current bundle's.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or holds bad options, or the target is out of range.
+    """
+    from budgetrouter.config import TrainConfig, read_options
+
+    options = read_options(config_file) if config_file else {}
+    if target_accuracy is None and "target_accuracy" not in options:
+        target_accuracy = current.manifest.get("train_config", {}).get("target_accuracy")
+    if target_accuracy is not None:
+        options["target_accuracy"] = target_accuracy
+    return TrainConfig.from_dict(options)
+
+
 def retrain(
     current: Router,
     logs: str | Path | Sequence[str | Path],
