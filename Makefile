@@ -61,7 +61,7 @@ benchmark-dask: install-dev
 	$(BIN)/python benchmarks/bench_dask.py
 
 # What knowing more than the prompt text would save, against the router over five random
-# assignments of families to folds (about 5 minutes once embeddings are cached).
+# assignments of families to folds (about 2 minutes once embeddings are cached).
 headroom: install
 	$(BIN)/python training/headroom.py
 
