@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except (BudgetRouterError, ValueError, OSError, ImportError) as exc:
-        print(f"budgetrouter {args.command}: error: {exc}", file=sys.stderr)
+        sys.stderr.write(f"budgetrouter {args.command}: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        sys.stderr.write("interrupted\n")
         return 130
 
 

@@ -71,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
         "expected": result.expected,
         "best_fixed_budget_at_that_accuracy": {"budget": result.fixed_budget, **result.fixed},
     }
-    print(json.dumps(summary, indent=2), file=sys.stdout)
+    sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     return 0

@@ -51,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
         log_evaluation_run(report, params, args.report)
     summary = {k: v for k, v in report.items() if k not in ("curves", "predicted_vs_needed")}
     summary["curves"] = {name: c["summary"] for name, c in report["curves"].items()}
-    print(json.dumps(summary, indent=2, default=float), file=sys.stdout)
+    sys.stdout.write(json.dumps(summary, indent=2, default=float) + "\n")
     return 0

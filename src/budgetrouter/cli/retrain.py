@@ -84,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
         },
         run_name=args.run_name,
     )
-    print(json.dumps({**result.summary(), **registry}, indent=2), file=sys.stdout)
+    sys.stdout.write(json.dumps({**result.summary(), **registry}, indent=2) + "\n")
     return 0

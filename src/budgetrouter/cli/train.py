@@ -111,5 +111,5 @@ def run(args: argparse.Namespace) -> int:
         "fixed_budget_tokens_saved": round(op["fixed_at_router_accuracy"]["tokens_saved"], 4),
         "oracle_tokens_saved": round(op["oracle_at_router_accuracy"]["tokens_saved"], 4),
     }
-    print(json.dumps(summary, indent=2), file=sys.stdout)
+    sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     return 0
