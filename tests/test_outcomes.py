@@ -81,7 +81,18 @@ def test_record_rejects_bad_input(tmp_path):
         log.record("", SHORT, chat(1))
     with pytest.raises(ConfigError, match=r"score in \[0, 1\]"):
         log.record("p", SHORT, chat(1), correct=3)
+    with pytest.raises(ConfigError, match="reports -5 reasoning tokens.*Nothing was logged"):
+        log.record("p", SHORT, chat(-5))  # the trainer would reject the whole file
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_default_token_counter_does_not_pad():
+    from budgetrouter.providers import default_token_counter
+
+    count = default_token_counter()
+    assert count("391") == 2  # "39", "##1": not 128 (the packaged file pads to 128)
+    assert count("one two three") == 3
+    assert count("") == 0
 
 
 def test_concurrent_records_keep_lines_whole(tmp_path):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._checks import is_int
 from budgetrouter.errors import ConfigError
 from budgetrouter.providers import reasoning_usage
 
@@ -83,6 +84,12 @@ class OutcomeLog:
         if correct is not None and not (isinstance(correct, bool) or 0 <= float(correct) <= 1):
             raise ConfigError(f"correct must be a bool or a score in [0, 1], got {correct!r}")
         usage = reasoning_usage(response, self._count)
+        if not is_int(usage.reasoning_tokens) or usage.reasoning_tokens < 0:
+            # The trainer would reject the whole log file over this one row.
+            raise ConfigError(
+                f"the {usage.provider} response reports {usage.reasoning_tokens!r} reasoning "
+                "tokens; a count must be a non-negative integer. Nothing was logged"
+            )
         if correct is None:
             score, source = float(not usage.truncated), "finished"
         else:

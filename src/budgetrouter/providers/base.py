@@ -124,9 +124,11 @@ class Provider:
 
 @functools.lru_cache(maxsize=1)
 def default_token_counter() -> TokenCounter:
-    """A token counter: the packaged MiniLM word-piece tokenizer (offline, no truncation).
+    """A token counter: the packaged MiniLM word-piece tokenizer (offline).
 
-    Built once per process: the tokenizer file is read on first use only.
+    No truncation and no padding (the packaged ``tokenizer.json`` pads every text to 128
+    tokens, which would count ``"391"`` as 128). Built once per process: the tokenizer file is
+    read on first use only.
     """
     from tokenizers import Tokenizer
 
@@ -134,6 +136,7 @@ def default_token_counter() -> TokenCounter:
 
     tok = Tokenizer.from_file(str(packaged_minilm_path() / "tokenizer.json"))
     tok.no_truncation()
+    tok.no_padding()
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 
 
