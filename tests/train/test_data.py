@@ -125,8 +125,8 @@ def test_empty_file(tmp_path):
         read_observations(path)
 
 
-def test_folder_that_is_not_reasoning_gym(tmp_path):
-    with pytest.raises(DataError, match="not a reasoning-gym folder"):
+def test_folder_that_is_not_a_dataset_folder(tmp_path):
+    with pytest.raises(DataError, match="not a dataset folder"):
         read_observations(tmp_path)
 
 

@@ -10,9 +10,22 @@ reasoning_tokens   yes       tokens spent thinking (a non-negative integer)
 correct            yes       bool, or a score in [0, 1]
 model              no        the model that produced the run
 group              no        task family, for grouped splits (defaults to the prompt)
-budget             no        reasoning budget the run was given (tokens); empty = no cap
+budget             no        thinking budget the run was given (tokens): 0 = thinking off,
+                             empty = no cap
 tier               no        tier the run was given (none, short, long)
+effort             no        reasoning-effort level the run was given (:data:`EFFORTS`)
+setting            no        the run's level label as its source wrote it (``low_effort``)
+count_source       no        where ``reasoning_tokens`` came from (:data:`COUNT_SOURCES`)
+count_includes_    no        the count also holds the visible answer (default false)
+answer
+source             no        the dataset the run came from (for per-source reports)
 =================  ========  ==========================================================
+
+A run with an ``effort`` or a ``budget`` was made at that level: it is a direct observation of
+what the setting gives (:mod:`budgetrouter.levels`). ``count_source`` tells hidden reasoning
+(``usage``, ``thinking_text``, ``thinking_off``) from ``visible_text``, the step-by-step answer
+of a model without separate thinking; the two are different quantities and the trainer keeps
+them apart.
 
 :func:`validate_observations` checks a table against this contract; the file readers
 (:mod:`budgetrouter.train.readers`) and the dataset readers (:mod:`budgetrouter.train.sources`)
@@ -28,7 +41,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from budgetrouter.decision import TIER_NAMES
+from budgetrouter.decision import EFFORTS, TIER_NAMES
 from budgetrouter.errors import DataError
 
 if TYPE_CHECKING:
@@ -40,7 +53,20 @@ logger = logging.getLogger(__name__)
 #: The most tokens a count may hold (2**53: exact in float64, far above any real run).
 MAX_TOKENS = 2**53
 REQUIRED_COLUMNS: tuple[str, ...] = ("prompt", "reasoning_tokens", "correct")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("model", "group", "budget", "tier")
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "model",
+    "group",
+    "budget",
+    "tier",
+    "effort",
+    "setting",
+    "count_source",
+    "count_includes_answer",
+    "source",
+)
+#: Where a reasoning count came from: a provider's usage field, counting the model's thinking
+#: text, 0 because thinking was off, or counting visible step-by-step text.
+COUNT_SOURCES: tuple[str, ...] = ("usage", "thinking_text", "thinking_off", "visible_text")
 
 
 def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -58,7 +84,8 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The table with ``reasoning_tokens`` as int64, ``correct`` as float64 in [0, 1],
-        ``model``/``group``/``tier`` as strings and ``budget`` as float (NaN = no cap).
+        ``model``/``group``/``tier``/``effort``/``setting``/``count_source``/``source`` as
+        strings, ``budget`` as float (NaN = no cap) and ``count_includes_answer`` as bool.
 
     Raises
     ------
@@ -143,6 +170,36 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         out["tier"] = tier.astype("string")
     else:
         out["tier"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    for name, allowed in (("effort", EFFORTS), ("count_source", COUNT_SOURCES)):
+        if name in out:
+            col = out[name]
+            fail(
+                col.notna().to_numpy(dtype=bool) & ~col.isin(allowed).to_numpy(dtype=bool),
+                name,
+                f"{name} must be one of {list(allowed)} or empty",
+            )
+            out[name] = col.astype("string")
+        else:
+            out[name] = pd.Series(pd.NA, index=out.index, dtype="string")
+    fail(
+        out["effort"].notna().to_numpy(dtype=bool) & (out["budget"] > 0),
+        "effort",
+        "a run is made at an effort level or under a thinking budget, not both; "
+        "leave one of 'effort' and 'budget' empty",
+    )
+    for name in ("setting", "source"):
+        out[name] = (
+            out[name].astype("string")
+            if name in out
+            else pd.Series(pd.NA, index=out.index, dtype="string")
+        )
+    if "count_includes_answer" in out:
+        flag = out["count_includes_answer"]
+        as_score = _as_score(flag.where(flag.notna(), False))
+        fail(~np.isin(as_score, (0.0, 1.0)), "count_includes_answer", "must be true or false")
+        out["count_includes_answer"] = as_score.astype(bool)
+    else:
+        out["count_includes_answer"] = False
     return out
 
 

@@ -34,8 +34,8 @@ def read_observations(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
     Parameters
     ----------
     paths
-        Files (``.jsonl``, ``.csv``, ``.parquet``), folders of such files, or reasoning-gym
-        folders (holding ``prompts.parquet`` and ``outcomes.parquet``). Tables are
+        Files (``.jsonl``, ``.csv``, ``.parquet``), folders of such files, or dataset
+        folders (holding ``prompts.parquet`` and ``outcomes.parquet``, as in ``data/``). Tables are
         concatenated in order.
 
     Returns
@@ -62,8 +62,10 @@ def read_observations(paths: str | Path | Sequence[str | Path]) -> pd.DataFrame:
 def observation_files(paths: str | Path | Sequence[str | Path]) -> list[Path]:
     """Expand paths into observation files (a folder gives the files under it, sorted).
 
-    A reasoning-gym folder stays one entry. Raises :class:`~budgetrouter.errors.DataError`
-    when a path is missing or a folder holds no observation files.
+    A dataset folder (``prompts.parquet`` + ``outcomes.parquet``) stays one entry, also when
+    found inside a folder (``data/`` gives its five dataset folders). Raises
+    :class:`~budgetrouter.errors.DataError` when a path is missing or a folder holds no
+    observation files.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -72,13 +74,21 @@ def observation_files(paths: str | Path | Sequence[str | Path]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and not (path / "outcomes.parquet").is_file():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMATS)
+        if path.is_dir() and not _is_dataset(path):
+            datasets = sorted(
+                {p.parent for p in path.rglob("outcomes.parquet") if _is_dataset(p.parent)}
+            )
+            loose = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in FORMATS and not any(d in p.parents for d in datasets)
+            )
+            found = [*datasets, *loose]
             if not found:
                 raise DataError(
                     str(path),
                     "is a folder with no observation files (.jsonl, .csv, .parquet) and not a "
-                    "reasoning-gym folder (prompts.parquet + outcomes.parquet)",
+                    "dataset folder (prompts.parquet + outcomes.parquet)",
                 )
             files.extend(found)
         elif path.exists():
@@ -92,13 +102,13 @@ def _read_one(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     if path.is_dir():
-        if (path / "prompts.parquet").is_file() and (path / "outcomes.parquet").is_file():
-            from budgetrouter.train.sources import read_reasoning_gym
+        if _is_dataset(path):
+            from budgetrouter.train.sources import read_dataset_folder
 
-            return read_reasoning_gym(path)
+            return read_dataset_folder(path)
         raise DataError(
             str(path),
-            "is a folder but not a reasoning-gym folder (prompts.parquet + outcomes.parquet); "
+            "is a folder but not a dataset folder (prompts.parquet + outcomes.parquet); "
             "pass observation files (.jsonl, .csv, .parquet) instead",
         )
     if not path.is_file():
@@ -108,7 +118,7 @@ def _read_one(path: Path) -> pd.DataFrame:
         raise DataError(
             str(path),
             f"unknown format {path.suffix!r}. Supported: {sorted(FORMATS)} "
-            "or a reasoning-gym folder",
+            "or a dataset folder (prompts.parquet + outcomes.parquet)",
         )
     try:
         if fmt == "jsonl":
@@ -127,6 +137,10 @@ def _read_one(path: Path) -> pd.DataFrame:
             raise
         raise DataError(str(path), f"cannot be read as {fmt}: {exc}") from exc
     return validate_observations(frame, source=str(path))
+
+
+def _is_dataset(path: Path) -> bool:
+    return (path / "prompts.parquet").is_file() and (path / "outcomes.parquet").is_file()
 
 
 def jsonl_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
