@@ -34,8 +34,8 @@ def test_transform_and_features(emb):
     assert projected.shape == (200, 4)
     np.testing.assert_allclose(projected.mean(axis=0), 0.0, atol=1e-9)
     X = prompt_features([f"prompt {i}" for i in range(200)], emb, proj)
-    assert X.shape == (200, len(TEXT_FEATURE_NAMES) + 4)
-    np.testing.assert_allclose(X[:, len(TEXT_FEATURE_NAMES) :], projected)
+    assert X.shape == (200, len(TEXT_FEATURE_NAMES) + 4 + 1)  # + the kind of count
+    np.testing.assert_allclose(X[:, len(TEXT_FEATURE_NAMES) : -1], projected)
 
 
 def test_few_rows_keep_fewer_components():

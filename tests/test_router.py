@@ -103,7 +103,9 @@ def test_repeated_prompts_come_from_the_cache(tiny_bundle, monkeypatch):
     router = Router.load(tiny_bundle, RouterConfig(cache_size=2))
     calls = []
     original = router._predict
-    monkeypatch.setattr(router, "_predict", lambda ps: calls.append(list(ps)) or original(ps))
+    monkeypatch.setattr(
+        router, "_predict", lambda ps, ms: calls.append(list(ps)) or original(ps, ms)
+    )
     first = router.route(PROMPTS[0])
     assert router.route(PROMPTS[0]) is first
     assert router.route_batch([PROMPTS[0], PROMPTS[1]])[0] is first
@@ -117,7 +119,7 @@ def test_cache_can_be_switched_off(tiny_bundle, monkeypatch):
     router = Router.load(tiny_bundle, RouterConfig(cache_size=0))
     calls = []
     original = router._predict
-    monkeypatch.setattr(router, "_predict", lambda ps: calls.append(1) or original(ps))
+    monkeypatch.setattr(router, "_predict", lambda ps, ms: calls.append(1) or original(ps, ms))
     router.route(PROMPTS[0])
     router.route(PROMPTS[0])
     assert len(calls) == 2

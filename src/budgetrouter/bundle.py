@@ -10,6 +10,8 @@ A bundle is a folder::
     upper.txt          LightGBM text model: upper quantile of log1p(needed tokens)
     no_thinking.txt    LightGBM text model: probability that no thinking is needed
     projection.npz     embedding projection (mean and components), read without pickle
+    level_success.txt  (model-aware bundles) LightGBM text model: success at a model's level
+    level_cost.txt     (model-aware bundles) LightGBM text model: tokens at a model's level
 
 :func:`load_bundle` checks the format version, that every expected file is present, and every
 hash, before it parses anything; nothing is ever unpickled. It returns the router's parts
@@ -34,12 +36,13 @@ from budgetrouter.errors import BundleError
 
 if TYPE_CHECKING:
     from budgetrouter.embedders import Embedder
+    from budgetrouter.level_model import LevelModel
     from budgetrouter.model import RouterModels
     from budgetrouter.policy import TierPolicy
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 
 
@@ -48,10 +51,12 @@ class Layout:
     """The files a bundle of this format holds, besides the manifest."""
 
     boosters: tuple[str, ...] = ("success", "cost", "median", "upper", "no_thinking")
+    level_boosters: tuple[str, ...] = ("level_success", "level_cost")
 
-    def files(self) -> list[str]:
-        """Every file name except the manifest."""
-        return [f"{b}.txt" for b in self.boosters] + ["projection.npz"]
+    def files(self, levels: bool = False) -> list[str]:
+        """Every file name except the manifest (with the level models when ``levels``)."""
+        names = [*self.boosters, *(self.level_boosters if levels else ())]
+        return [f"{b}.txt" for b in names] + ["projection.npz"]
 
 
 LAYOUT = Layout()
@@ -69,6 +74,7 @@ class BundleContents:
     models: RouterModels
     policy: TierPolicy
     version: str
+    levels: LevelModel | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -96,11 +102,13 @@ def save_bundle(
     models: RouterModels,
     policy: TierPolicy,
     manifest: Mapping[str, Any],
+    levels: LevelModel | None = None,
 ) -> str:
     """Write a router's parts as a bundle, atomically (a temporary folder renamed into place).
 
-    The embedder is recorded by reference (name, revision, dimension), the policy and
-    ``manifest`` (other JSON-ready content) in the manifest, with the format fields and the
+    The embedder is recorded by reference (name, revision, dimension), the policy, the known
+    models of ``levels`` (with their prices) and ``manifest`` (other JSON-ready content) in the
+    manifest, with the format fields and the
     hash of every file; an existing bundle at ``path`` is replaced. Returns the new bundle's
     version (a short content digest).
     """
@@ -114,6 +122,9 @@ def save_bundle(
         "upper": models.upper.booster_,
         "no_thinking": models.no_thinking.booster_,
     }
+    if levels is not None:
+        boosters["level_success"] = levels.success_booster_
+        boosters["level_cost"] = levels.cost_booster_
     check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -125,11 +136,12 @@ def save_bundle(
             booster.save_model(str(tmp / f"{name}.txt"))
         with open(tmp / "projection.npz", "wb") as handle:
             np.savez(handle, mean=models.projection.mean, components=models.projection.components)
-        hashes = {f: _sha256(tmp / f) for f in LAYOUT.files()}
+        hashes = {f: _sha256(tmp / f) for f in LAYOUT.files(levels is not None)}
         full = {
             **manifest,
             "embedder": embedder.spec(),
             "policy": policy.to_dict(),
+            "levels": levels.to_dict() if levels is not None else None,
             "format_version": FORMAT_VERSION,
             "versions": library_versions(),
             "files": hashes,
@@ -223,7 +235,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             "Restore the bundle or retrain it"
         )
     hashes = manifest.get("files")
-    expected = LAYOUT.files()
+    expected = LAYOUT.files(bool(manifest.get("levels")))
     if not isinstance(hashes, dict) or sorted(hashes) != sorted(expected):
         raise BundleError(f"{manifest_file} must list hashes for exactly {expected}")
     missing = [f for f in expected if not (path / f).is_file()]
@@ -268,7 +280,8 @@ def load_bundle(path: str | Path) -> BundleContents:
     path = Path(path)
     manifest = read_manifest(path)
     b = {}
-    for name in LAYOUT.boosters:
+    names = [*LAYOUT.boosters, *(LAYOUT.level_boosters if manifest.get("levels") else ())]
+    for name in names:
         try:
             b[name] = lightgbm.Booster(model_file=str(path / f"{name}.txt"))
         except lightgbm.basic.LightGBMError as exc:
@@ -287,6 +300,11 @@ def load_bundle(path: str | Path) -> BundleContents:
         no_thinking=NoThinkingClassifier.from_booster(b["no_thinking"]),
         projection=projection,
     )
+    levels = None
+    if manifest.get("levels"):
+        from budgetrouter.level_model import LevelModel
+
+        levels = LevelModel.from_parts(manifest["levels"], b["level_success"], b["level_cost"])
     version = _bundle_version(manifest["files"], manifest["manifest_sha256"])
     return BundleContents(
         manifest=manifest,
@@ -294,4 +312,5 @@ def load_bundle(path: str | Path) -> BundleContents:
         models=models,
         policy=policy,
         version=version,
+        levels=levels,
     )

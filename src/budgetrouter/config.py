@@ -85,11 +85,16 @@ class RouterConfig(_DictMixin):
     cache_size
         Decisions kept in an in-memory LRU cache keyed by a hash of the prompt (a repeated
         prompt costs microseconds); 0 turns the cache off.
+    strict_model
+        Routing for a model the bundle does not know raises
+        :class:`~budgetrouter.errors.ConfigError` instead of returning the model-agnostic
+        decision (flagged ``model_aware=False``, with a warning in the log).
     """
 
     fallback_tier: str | None = None
     batch_size: int = 32
     cache_size: int = 4096
+    strict_model: bool = False
 
     def __post_init__(self) -> None:
         if self.fallback_tier is not None and self.fallback_tier not in TIER_NAMES:
@@ -100,6 +105,8 @@ class RouterConfig(_DictMixin):
             raise ConfigError(f"batch_size must be a positive integer, got {self.batch_size!r}")
         if not is_int(self.cache_size) or self.cache_size < 0:
             raise ConfigError(f"cache_size must be a non-negative integer, got {self.cache_size!r}")
+        if not isinstance(self.strict_model, bool):
+            raise ConfigError(f"strict_model must be True or False, got {self.strict_model!r}")
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,11 @@ class TrainConfig(_DictMixin):
     ----------
     target_accuracy
         Keep at least this share of the always-long policy's accuracy (replay on held-out
-        families) at the fewest reasoning tokens. Ignored when ``max_mean_tokens`` is set.
+        families, on every source and kind of count) at the fewest reasoning tokens. Ignored
+        when ``max_mean_tokens`` is set.
+    model_target_accuracy
+        Model-aware routing: keep at least this share of each known model's top-level accuracy
+        (replay on held-out prompts of its runs at its own levels).
     max_mean_tokens
         Instead of an accuracy target: the most reasoning tokens per run on average; the
         policy then maximises accuracy under that spend.
@@ -145,6 +156,7 @@ class TrainConfig(_DictMixin):
     """
 
     target_accuracy: float = 0.99
+    model_target_accuracy: float = 0.98
     max_mean_tokens: float | None = None
     budget_grid: tuple[int, ...] = DEFAULT_BUDGET_GRID
     short_max_tokens: int = TierRules.short_max_tokens
@@ -165,6 +177,7 @@ class TrainConfig(_DictMixin):
 
     def __post_init__(self) -> None:
         _check_fraction("target_accuracy", self.target_accuracy)
+        _check_fraction("model_target_accuracy", self.model_target_accuracy)
         if self.max_mean_tokens is not None and not (
             is_number(self.max_mean_tokens) and self.max_mean_tokens >= 0
         ):

@@ -1,7 +1,9 @@
 """Each prompt's success and cost as functions of its thinking budget.
 
 :class:`BudgetCurveModel` is two LightGBM models over (prompt features, log budget), both
-constrained to rise with the budget. Like the estimators of :mod:`budgetrouter.estimators`,
+constrained to rise with the budget. Success is the share of the prompt's uncapped success
+that a budget keeps (the fraction of its correct runs that fit in the budget); cost is the
+mean reasoning tokens paid per run. Like the estimators of :mod:`budgetrouter.estimators`,
 its ``predict`` applies the inverse links (success clipped to [0, 1], ``expm1`` of the cost
 clipped at 0).
 """
@@ -42,9 +44,9 @@ def stack_budgets(X: np.ndarray, grid: np.ndarray) -> np.ndarray:
 class BudgetCurveModel:
     """Each prompt's success-versus-budget and cost-versus-budget curves.
 
-    Two LightGBM models over the prompt's features plus ``log2(1 + budget)``: the success rate
-    under the budget (cross-entropy objective) and ``log1p`` of the mean tokens paid under it
-    (L2). Both are constrained to rise with the budget.
+    Two LightGBM models over the prompt's features plus ``log2(1 + budget)``: the share of the
+    prompt's uncapped success kept under the budget (cross-entropy objective) and ``log1p`` of
+    the mean tokens paid under it (L2). Both are constrained to rise with the budget.
 
     Parameters
     ----------
@@ -61,18 +63,27 @@ class BudgetCurveModel:
         self.params = params
 
     def fit(
-        self, X: np.ndarray, success: np.ndarray, cost: np.ndarray, weight: np.ndarray
+        self,
+        X: np.ndarray,
+        success: np.ndarray,
+        cost: np.ndarray,
+        weight: np.ndarray,
+        success_weight: np.ndarray | None = None,
     ) -> BudgetCurveModel:
-        """Fit on per-prompt mean success and mean cost at each grid budget.
+        """Fit on per-prompt success shares and mean cost at each grid budget.
 
         Parameters
         ----------
         X
             Features, shape ``(n, f)``.
         success, cost
-            Mean success and mean tokens paid under each budget, shape ``(n, g)``.
+            Share of the uncapped success kept and mean tokens paid under each budget, shape
+            ``(n, g)`` (see :meth:`budgetrouter.train.targets.PromptTargets.model_curves`).
         weight
-            Runs behind each prompt, shape ``(n,)``.
+            Runs behind each prompt, shape ``(n,)`` (the cost model's weights).
+        success_weight
+            Correct runs behind each share, shape ``(n,)``; prompts with none are left out of
+            the success model. Default: ``weight``.
 
         Returns
         -------
@@ -84,10 +95,16 @@ class BudgetCurveModel:
 
         Xs = stack_budgets(X, self.grid)
         w = np.repeat(weight, len(self.grid))
+        sw = weight if success_weight is None else np.asarray(success_weight, dtype="float64")
+        solved = sw > 0
         success_params, cost_params = self.booster_params(X.shape[1])
         self.success_booster_ = (
             lightgbm.LGBMRegressor(**success_params)
-            .fit(Xs, success.ravel(), sample_weight=w)
+            .fit(
+                stack_budgets(X[solved], self.grid),
+                success[solved].ravel(),
+                sample_weight=np.repeat(sw[solved], len(self.grid)),
+            )
             .booster_
         )
         self.cost_booster_ = (
@@ -109,7 +126,7 @@ class BudgetCurveModel:
         return {**params, "objective": "cross_entropy"}, {**params, "objective": "l2"}
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted success rate and mean tokens under each grid budget, each ``(n, g)``."""
+        """Predicted success share and mean tokens under each grid budget, each ``(n, g)``."""
         import numpy as np
 
         Xs = stack_budgets(np.asarray(X, dtype="float64"), self.grid)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 TIER_NAMES: tuple[str, ...] = ("none", "short", "long")
+#: Reasoning-effort levels, lowest first (the providers' own names).
+EFFORTS: tuple[str, ...] = ("none", "minimal", "low", "medium", "high", "xhigh")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,18 @@ class Decision:
         True when the router could not route the prompt and returned its fallback tier.
     bundle_version
         Content digest of the bundle that decided.
+    effort
+        The reasoning-effort level to send, in the model's own values, when the decision was
+        made for an effort-steered model (``None`` otherwise: the tier maps to an effort by
+        :func:`effort_for_tier`).
+    model
+        The model the decision was asked for (``None``: model-agnostic).
+    model_aware
+        True when the decision was calibrated for ``model`` on its own levels; False for the
+        model-agnostic decision (no model given, or a model the bundle does not know).
+    expected_tokens, expected_tokens_top
+        Predicted reasoning tokens of a run under this decision, and at the top level (the
+        model's highest setting; no cap for model-agnostic decisions). ``None`` on fallback.
     """
 
     tier: str
@@ -53,12 +67,23 @@ class Decision:
     p_no_thinking: float | None
     fallback: bool
     bundle_version: str
+    effort: str | None = None
+    model: str | None = None
+    model_aware: bool = False
+    expected_tokens: int | None = None
+    expected_tokens_top: int | None = None
 
     def __post_init__(self) -> None:
         check_tier(self.tier)
         _check_budget(self.tier, self.budget_tokens)
         if not isinstance(self.fallback, bool):
             raise ConfigError(f"fallback must be True or False, got {self.fallback!r}")
+        if self.effort is not None and self.effort not in EFFORTS:
+            raise ConfigError(f"effort must be one of {list(EFFORTS)} or None, got {self.effort!r}")
+        if self.model is not None and not (isinstance(self.model, str) and self.model.strip()):
+            raise ConfigError(f"model must be a non-empty string or None, got {self.model!r}")
+        if not isinstance(self.model_aware, bool):
+            raise ConfigError(f"model_aware must be True or False, got {self.model_aware!r}")
 
     @property
     def no_thinking(self) -> bool:

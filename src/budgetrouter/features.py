@@ -43,9 +43,13 @@ _PROOF = re.compile(r"\bprove\b|\bshow that\b|\bjustify\b", re.IGNORECASE)
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.", re.IGNORECASE)
 
 
+#: Name of the last feature: 1 for hidden reasoning, 0 for visible step-by-step text.
+HIDDEN_FEATURE = "hidden_reasoning"
+
+
 def feature_names(embedding_dim: int) -> list[str]:
     """Names of the feature columns for an embedder of dimension ``embedding_dim``."""
-    return [*TEXT_FEATURE_NAMES, *(f"emb_{i}" for i in range(embedding_dim))]
+    return [*TEXT_FEATURE_NAMES, *(f"emb_{i}" for i in range(embedding_dim)), HIDDEN_FEATURE]
 
 
 def text_features(prompt: str) -> list[float]:
@@ -110,9 +114,12 @@ def build_features(prompts: Sequence[str], embeddings: np.ndarray) -> np.ndarray
 
 
 def prompt_features(
-    prompts: Sequence[str], embeddings: np.ndarray, projection: Projection
+    prompts: Sequence[str],
+    embeddings: np.ndarray,
+    projection: Projection,
+    hidden: float | np.ndarray = 1.0,
 ) -> np.ndarray:
-    """The models' feature matrix: text features beside the projected embeddings.
+    """The models' feature matrix: text features, the projected embeddings and the count kind.
 
     Parameters
     ----------
@@ -122,10 +129,18 @@ def prompt_features(
         Their raw embeddings, shape ``(n, d)``.
     projection
         The router's embedding projection (``d`` to ``k`` dimensions).
+    hidden
+        The last column, :data:`HIDDEN_FEATURE`: 1 where the reasoning to predict is a
+        reasoning model's hidden thinking, 0 where it is visible step-by-step text (training
+        rows carry their runs' kind; routing asks for hidden thinking). A scalar or shape ``(n,)``.
 
     Returns
     -------
     numpy.ndarray
-        float64 array of shape ``(n, len(TEXT_FEATURE_NAMES) + k)``.
+        float64 array of shape ``(n, len(TEXT_FEATURE_NAMES) + k + 1)``.
     """
-    return build_features(prompts, projection.transform(embeddings))
+    import numpy as np
+
+    X = build_features(prompts, projection.transform(embeddings))
+    flag = np.broadcast_to(np.asarray(hidden, dtype="float64"), (len(X),))
+    return np.hstack([X, flag[:, None]])

@@ -33,10 +33,13 @@ class Predictions:
     p_no_thinking
         Probability that no thinking is needed, shape ``(n,)``.
     success, cost
-        Predicted success rate and mean tokens paid under each budget of the policy's grid,
-        shape ``(n, g)``.
+        Predicted share of the prompt's uncapped success kept, and mean tokens paid, under
+        each budget of the policy's grid, shape ``(n, g)``.
     budget
         The budget a decision gives each prompt (tokens; ``inf`` = no cap), shape ``(n,)``.
+    tokens, tokens_top
+        Predicted mean reasoning tokens per run under that budget and with no cap, shape
+        ``(n,)``.
     """
 
     median: np.ndarray
@@ -45,6 +48,8 @@ class Predictions:
     success: np.ndarray
     cost: np.ndarray
     budget: np.ndarray
+    tokens: np.ndarray
+    tokens_top: np.ndarray
 
     def __len__(self) -> int:
         return len(self.median)
@@ -61,7 +66,16 @@ class Predictions:
         return Predictions(**{f: getattr(self, f)[rows] for f in _FIELDS})
 
 
-_FIELDS = ("median", "upper", "p_no_thinking", "success", "cost", "budget")
+_FIELDS = (
+    "median",
+    "upper",
+    "p_no_thinking",
+    "success",
+    "cost",
+    "budget",
+    "tokens",
+    "tokens_top",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,11 +110,14 @@ class RouterModels:
 
         median = self.median.predict_trusted(X)
         success, cost = self.curves.predict(X)
+        chosen = policy.choose(success, cost)
         return Predictions(
             median=median,
             upper=np.maximum(self.upper.predict_trusted(X), median),
             p_no_thinking=self.no_thinking.predict_trusted(X),
             success=success,
             cost=cost,
-            budget=policy.budgets(success, cost),
+            budget=policy.tiers.cap(np.asarray(policy.grid)[chosen]),
+            tokens=cost[np.arange(len(cost)), chosen],
+            tokens_top=cost[:, -1],
         )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from budgetrouter.embedders import Embedder
+    from budgetrouter.level_model import LevelModel
     from budgetrouter.model import Predictions, RouterModels
     from budgetrouter.policy import TierPolicy
 
@@ -44,6 +45,8 @@ class Router:
         Run-time options (fail-safe fallback tier, batch size).
     version
         Content digest of the bundle.
+    levels
+        Model-aware routing for the models the bundle knows (``None``: model-agnostic only).
 
     Notes
     -----
@@ -58,8 +61,10 @@ class Router:
         manifest: dict[str, Any],
         config: RouterConfig | None = None,
         version: str = "unsaved",
+        levels: LevelModel | None = None,
     ) -> None:
         self.embedder = embedder
+        self.levels = levels
         self.models = models
         self.policy = policy
         self.manifest = manifest
@@ -67,6 +72,7 @@ class Router:
         self.version = version
         self.path: Path | None = None  # the bundle folder it was loaded from or saved to
         self._cache: OrderedDict[bytes, Decision] = OrderedDict()
+        self._warned: set[str] = set()
         self._cache_lock = threading.Lock()
 
     @classmethod
@@ -95,6 +101,7 @@ class Router:
             contents.manifest,
             config=config,
             version=contents.version,
+            levels=contents.levels,
         )
         router.path = Path(path)
         return router
@@ -103,7 +110,9 @@ class Router:
         """Write this router as a bundle folder; returns the new bundle version."""
         from budgetrouter.bundle import save_bundle
 
-        self.version = save_bundle(path, self.embedder, self.models, self.policy, self.manifest)
+        self.version = save_bundle(
+            path, self.embedder, self.models, self.policy, self.manifest, self.levels
+        )
         self.path = Path(path)
         return self.version
 
@@ -138,7 +147,16 @@ class Router:
         """
         return self.policy.tiers.escalate(decision)
 
-    def route(self, prompt: str) -> Decision:
+    @property
+    def known_models(self) -> list[str]:
+        """The models this bundle routes for on their own levels (model-aware)."""
+        return list(self.levels.models) if self.levels is not None else []
+
+    def knows_model(self, model: str) -> bool:
+        """Whether ``model`` gets model-aware decisions (matched as in :meth:`route`)."""
+        return self.levels is not None and self.levels.resolve(model) is not None
+
+    def route(self, prompt: str, model: str | None = None) -> Decision:
         """Pick the thinking tier and budget for one prompt.
 
         Parameters
@@ -146,6 +164,12 @@ class Router:
         prompt
             The user message, a non-empty string. Text beyond the embedder's window is used by
             the cheap text features but not by the embedding.
+        model
+            The model that will be called (``"o4-mini"``). A model the bundle knows
+            (:attr:`known_models`) gets a decision calibrated for it, in its own control (a
+            budget, ``Decision.effort``, or thinking on/off); another model gets the
+            model-agnostic decision with ``model_aware=False`` and a warning in the log (an
+            error with ``RouterConfig(strict_model=True)``). ``None``: model-agnostic.
 
         Returns
         -------
@@ -155,6 +179,8 @@ class Router:
         ------
         PromptError
             If ``prompt`` is empty or not a string and the router has no fallback tier.
+        ConfigError
+            If ``model`` is not a non-empty string, or is unknown with ``strict_model``.
 
         Examples
         --------
@@ -162,22 +188,27 @@ class Router:
         >>> router.route("What is 2 + 3?").tier  # doctest: +SKIP
         'none'
         """
-        if self.config.cache_size and prompt_problem(prompt) is None:
-            key = _key(prompt)
+        if self.config.cache_size and prompt_problem(prompt) is None and _model_ok(model):
+            key = _key(prompt, model)
             with self._cache_lock:
                 hit = self._cache.get(key)
                 if hit is not None:
                     self._cache.move_to_end(key)
                     return hit
-        return self.route_batch([prompt])[0]
+        return self.route_batch([prompt], model=model)[0]
 
-    def route_batch(self, prompts: Sequence[str]) -> list[Decision]:
+    def route_batch(
+        self, prompts: Sequence[str], model: str | Sequence[str | None] | None = None
+    ) -> list[Decision]:
         """Route many prompts at once (one embedding pass per batch).
 
         Parameters
         ----------
         prompts
             A sequence of prompts (not a single string).
+        model
+            The model every prompt is for, or one model (or ``None``) per prompt; see
+            :meth:`route`.
 
         Returns
         -------
@@ -188,6 +219,8 @@ class Router:
         ------
         PromptError
             On the first empty or non-string prompt when the router has no fallback tier.
+        ConfigError
+            If a model name is not a non-empty string, or is unknown with ``strict_model``.
         """
         if isinstance(prompts, str | bytes):
             raise PromptError("route_batch takes a sequence of prompts; use route() for one string")
@@ -197,6 +230,7 @@ class Router:
             raise PromptError(
                 f"route_batch takes a sequence of prompts, got {type(prompts).__name__}"
             ) from exc
+        models = self._models_for(len(prompts), model)
         decisions: list[Decision | None] = [None] * len(prompts)
         valid: list[int] = []
         for i, prompt in enumerate(prompts):
@@ -210,7 +244,7 @@ class Router:
                 decisions[i] = self._fallback(f"prompt {i} {problem}")
         size = self.config.cache_size
         if size and valid:
-            keys = {i: _key(prompts[i]) for i in valid}
+            keys = {i: _key(prompts[i], models[i]) for i in valid}
             with self._cache_lock:
                 for i in valid:
                     decisions[i] = self._cache.get(keys[i])
@@ -218,7 +252,7 @@ class Router:
         if valid:
             policy = self.policy
             try:
-                routed = self._predict([prompts[i] for i in valid])
+                routed = self._predict([prompts[i] for i in valid], [models[i] for i in valid])
             except (BudgetRouterError, ValueError, RuntimeError, OSError) as exc:
                 if self.config.fallback_tier is None:
                     raise
@@ -236,8 +270,38 @@ class Router:
                         self._cache.popitem(last=False)
         return [d for d in decisions if d is not None]
 
-    def _predict(self, prompts: list[str]) -> list[Decision]:
-        pred = self.predict(prompts)
+    def _models_for(self, n: int, model: str | Sequence[str | None] | None) -> list[str | None]:
+        """One model name (or ``None``) per prompt, checked; unknown ones warned or refused."""
+        from budgetrouter.errors import ConfigError
+
+        if model is None or isinstance(model, str):
+            models: list[str | None] = [model] * n
+        else:
+            models = list(model)
+            if len(models) != n:
+                raise ConfigError(f"got {len(models)} model names for {n} prompts; give one each")
+        for name in set(models):
+            if not _model_ok(name):
+                raise ConfigError(
+                    f"model must be a non-empty string naming the model called, got {name!r}"
+                )
+            if name is not None and not self.knows_model(name):
+                message = (
+                    f"model {name!r} is not one this bundle knows ({self.known_models}); "
+                    "its decision is model-agnostic"
+                )
+                if self.config.strict_model:
+                    raise ConfigError(
+                        f"{message}. Pass one of the known models, or drop strict_model"
+                    )
+                if name not in self._warned:
+                    self._warned.add(name)
+                    logger.warning(message)
+        return models
+
+    def _predict(self, prompts: list[str], models: list[str | None]) -> list[Decision]:
+        X = self.features(prompts)
+        pred = self.models.predict(X, self.policy)
         out = []
         for j in range(len(prompts)):
             tier = self.policy.tier(float(pred.budget[j]))
@@ -250,8 +314,19 @@ class Router:
                     p_no_thinking=round(float(pred.p_no_thinking[j]), 4),
                     fallback=False,
                     bundle_version=self.version,
+                    model=models[j],
+                    expected_tokens=round(float(pred.tokens[j])),
+                    expected_tokens_top=round(float(pred.tokens_top[j])),
                 )
             )
+        for name in set(models) - {None}:
+            known = self.levels.resolve(name) if self.levels is not None and name else None
+            if known is None or self.levels is None:
+                continue
+            rows = [j for j, m in enumerate(models) if m == name]
+            aware = self.levels.decide(X[rows], known, self.policy.tiers, [out[j] for j in rows])
+            for j, decision in zip(rows, aware, strict=True):
+                out[j] = decision
         return out
 
     def _fallback(self, why: str) -> Decision:
@@ -261,8 +336,13 @@ class Router:
         return self.policy.tiers.fallback(name, self.version)
 
 
-def _key(prompt: str) -> bytes:
-    return hashlib.blake2b(prompt.encode("utf-8"), digest_size=16).digest()
+def _key(prompt: str, model: str | None = None) -> bytes:
+    text = prompt if model is None else f"{model}\x00{prompt}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _model_ok(model: object) -> bool:
+    return model is None or (isinstance(model, str) and bool(model.strip()))
 
 
 def prompt_problem(prompt: object) -> str | None:

@@ -76,6 +76,8 @@ def test_build_report_and_files(targets, tmp_path):
         success=s,
         cost=c,
         budget=policy.budgets(s, c),
+        tokens=c[:, 0],
+        tokens_top=c[:, -1],
     )
     report = build_report(targets, policy, pred, protocol="test")
     assert report["prompts"] == 3 and report["runs"] == 7

@@ -199,8 +199,16 @@ def effort_level(decision: Decision, cap: Capability, notes: list[str]) -> str:
     Returns
     -------
     str
+        The decision's own ``effort`` when the row accepts it (a model-aware decision), else
         :func:`budgetrouter.decision.effort_for_tier` among the row's levels.
     """
+    if decision.effort is not None:
+        if decision.effort in cap.efforts:
+            return decision.effort
+        notes.append(
+            f"effort {decision.effort!r} is not one {cap.prefix or cap.provider} accepts "
+            f"{list(cap.efforts)}; sent the effort of tier {decision.tier!r}"
+        )
     level = effort_for_tier(decision.tier, cap.efforts)
     if decision.no_thinking and level != "none":
         notes.append(

@@ -38,17 +38,22 @@ def design_partition(
     import pandas as pd
 
     from budgetrouter.features import prompt_features
+    from budgetrouter.train.targets import success_shares
 
     emb = frame[[f"e{i}" for i in range(len(projection.mean))]].to_numpy(dtype="float64")
     X = prompt_features(frame["prompt"].astype(str).tolist(), emb, projection)
     n = frame["n_runs"].to_numpy(dtype="float64")
     columns: dict[str, Any] = {f"f{i}": X[:, i] for i in range(X.shape[1])}
+    share, correct = success_shares(
+        frame[[f"s{j}" for j in range(n_grid)]].to_numpy(dtype="float64")
+    )
     for j in range(n_grid):
-        columns[f"s{j}"] = frame[f"s{j}"].to_numpy(dtype="float64") / n
+        columns[f"s{j}"] = share[:, j]
         columns[f"c{j}"] = frame[f"c{j}"].to_numpy(dtype="float64") / n
     needed = frame["needed_tokens"].to_numpy(dtype="float64")
     columns.update(
         weight=n,
+        success_weight=correct,
         solved=(~np.isnan(needed)).astype("float64"),
         log_needed=np.log1p(np.nan_to_num(needed, nan=0.0)),
         no_thinking=frame["no_thinking"].to_numpy(dtype="float64"),
@@ -81,8 +86,10 @@ class Design:
         weight: da.Array,
         log_needed: da.Array | None = None,
         no_thinking: da.Array | None = None,
+        success_weight: da.Array | None = None,
     ) -> None:
         self.X, self.success, self.cost, self.weight = X, success, cost, weight
+        self.success_weight = weight if success_weight is None else success_weight
         self.log_needed, self.no_thinking = log_needed, no_thinking
 
     def label(self, name: str) -> da.Array:
@@ -108,12 +115,17 @@ class Design:
             success=arr[:, f : f + 2 * n_grid : 2],
             cost=arr[:, f + 1 : f + 2 * n_grid : 2],
             weight=col("weight"),
+            success_weight=col("success_weight"),
             log_needed=col("log_needed"),
             no_thinking=col("no_thinking"),
         )
 
-    def stacked(self, grid: np.ndarray) -> tuple[da.Array, da.Array, da.Array, da.Array]:
-        """Features repeated per budget plus the budget, with the targets raveled alike."""
+    def stacked(self, grid: np.ndarray) -> tuple[da.Array, da.Array, da.Array, da.Array, da.Array]:
+        """Features repeated per budget plus the budget, with the targets raveled alike.
+
+        Returns the stacked features, success shares, ``log1p`` costs, the cost weights and
+        the success weights (correct runs: 0 leaves a never-solved prompt out of the fit).
+        """
         import dask.array as da
         import numpy as np
 
@@ -130,10 +142,11 @@ class Design:
         cost = da.map_blocks(
             lambda b: np.log1p(b).ravel(), self.cost, chunks=(rows,), drop_axis=1, dtype="float64"
         )
-        weight = da.map_blocks(
-            lambda b: np.repeat(b, g), self.weight, chunks=(rows,), dtype="float64"
+        weight, success_weight = (
+            da.map_blocks(lambda b: np.repeat(b, g), w, chunks=(rows,), dtype="float64")
+            for w in (self.weight, self.success_weight)
         )
-        return Xs, success, cost, weight
+        return Xs, success, cost, weight, success_weight
 
 
 def fit_dask(
@@ -165,9 +178,9 @@ def fit_curves(
     success_params, cost_params = BudgetCurveModel(grid, **cfg.lgbm_settings()).booster_params(
         design.X.shape[1]
     )
-    Xs, success, cost, weight = design.stacked(grid)
+    Xs, success, cost, weight, success_weight = design.stacked(grid)
     return BudgetCurveModel.from_boosters(
         grid,
-        fit_dask(client, success_params, Xs, success, weight),
+        fit_dask(client, success_params, Xs, success, success_weight),
         fit_dask(client, cost_params, Xs, cost, weight),
     )

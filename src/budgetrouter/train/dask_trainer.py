@@ -96,7 +96,7 @@ def train_router_dask(
 
     from budgetrouter.embedders import get_embedder
     from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor, lgbm_params
-    from budgetrouter.features import TEXT_FEATURE_NAMES
+    from budgetrouter.features import feature_names
     from budgetrouter.model import RouterModels
     from budgetrouter.router import Router
     from budgetrouter.train.calibration import budget_grid, calibrate_for
@@ -146,7 +146,7 @@ def train_router_dask(
     logger.info("%(prompts)d prompts embedded on the workers", counts)
     emb_cols = [f"e{i}" for i in range(spec["dim"])]
     projection = projection_from_embeddings(prompts[emb_cols].to_dask_array(lengths=True))
-    n_features = len(TEXT_FEATURE_NAMES) + projection.dim
+    n_features = len(feature_names(projection.dim))
     sample_share = min(1.0, cfg.calibration_runs / max(1, n_runs))
     # Calibration folds of families: shuffled with the seed, then dealt round-robin.
     order = np.random.default_rng(cfg.random_state).permutation(len(groups))

@@ -68,9 +68,9 @@ def fit_models(
     from budgetrouter.model import RouterModels
 
     grid = budget_grid(config)
-    success, cost = targets.mean_curves(grid)
+    success, cost, correct = targets.model_curves(grid)
     weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
-    curves = BudgetCurveModel(grid, **config.lgbm_settings()).fit(X, success, cost, weight)
+    curves = BudgetCurveModel(grid, **config.lgbm_settings()).fit(X, success, cost, weight, correct)
     solved = ~targets.prompts["censored"].to_numpy()
     needed = targets.prompts["needed_tokens"].to_numpy(dtype="float64")
     settings = config.regressor_settings(int(solved.sum()))
@@ -88,13 +88,14 @@ def out_of_family_curves(
     targets: PromptTargets,
     config: TrainConfig | None = None,
     folds: Iterable[tuple[np.ndarray, np.ndarray]] | None = None,
+    X_route: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Curve predictions for every prompt from models that never saw its family.
 
     Parameters
     ----------
     X
-        Feature matrix, one row per prompt of ``targets``.
+        Feature matrix, one row per prompt of ``targets`` (what the models are fitted on).
     targets
         The prompts and their runs (``group`` = task family).
     config
@@ -102,11 +103,14 @@ def out_of_family_curves(
     folds
         ``(train, test)`` index pairs that split by family; default ``config.n_inner_folds``
         grouped folds.
+    X_route
+        The features predictions are made from (default ``X``): the rows as routing builds
+        them, asking for hidden reasoning (see :func:`budgetrouter.features.prompt_features`).
 
     Returns
     -------
     success, cost
-        Predicted success rate and mean tokens per run, shape ``(n_prompts, len(grid))``.
+        Predicted success share and mean tokens per run, shape ``(n_prompts, len(grid))``.
     """
     import numpy as np
     from sklearn.model_selection import GroupKFold
@@ -115,19 +119,20 @@ def out_of_family_curves(
 
     cfg = config if config is not None else TrainConfig()
     grid = budget_grid(cfg)
-    success, cost = targets.mean_curves(grid)
+    success, cost, correct = targets.model_curves(grid)
     weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
     if folds is None:
         groups = targets.prompts["group"].to_numpy()
         folds = GroupKFold(n_splits=cfg.n_inner_folds).split(X, groups=groups)
     folds = list(folds)
+    X_route = X if X_route is None else X_route
     oof_s = np.zeros_like(success)
     oof_c = np.zeros_like(cost)
     for k, (tr, te) in enumerate(folds, start=1):
         model = BudgetCurveModel(grid, **cfg.lgbm_settings()).fit(
-            X[tr], success[tr], cost[tr], weight[tr]
+            X[tr], success[tr], cost[tr], weight[tr], correct[tr]
         )
-        oof_s[te], oof_c[te] = model.predict(X[te])
+        oof_s[te], oof_c[te] = model.predict(X_route[te])
         logger.info("out-of-family fold %d/%d done", k, len(folds))
     return oof_s, oof_c
 

@@ -103,6 +103,8 @@ def train_router(
         target_counts,
         training_manifest,
     )
+    from budgetrouter.train.level_fit import fit_model_levels
+    from budgetrouter.train.level_report import level_metrics
     from budgetrouter.train.report import build_report, operating_point, report_metrics
     from budgetrouter.train.targets import build_targets
 
@@ -119,6 +121,10 @@ def train_router(
     else:
         emb = emb_model.encode(prompts)
 
+    # Models learn from each row's kind of count (hidden reasoning or visible text); held-out
+    # predictions are made as routing makes them, for hidden reasoning.
+    hidden = targets.prompts["hidden"].to_numpy(dtype="float64")
+
     # Nested cross-validation: each outer fold's families are routed by models and a price
     # that never saw them.
     parts: list[tuple[np.ndarray, Predictions]] = []
@@ -126,9 +132,9 @@ def train_router(
     for k, (tr, te) in enumerate(folds, start=1):
         t_tr, t_te = targets.subset(tr), targets.subset(te)
         projection = Projection.fit(emb[tr])
-        X_tr = prompt_features([prompts[i] for i in tr], emb[tr], projection)
+        X_tr = prompt_features([prompts[i] for i in tr], emb[tr], projection, hidden[tr])
         X_te = prompt_features([prompts[i] for i in te], emb[te], projection)
-        in_s, in_c = out_of_family_curves(X_tr, t_tr, cfg)
+        in_s, in_c = out_of_family_curves(X_tr, t_tr, cfg, X_route=_as_routed(X_tr))
         policy_k = calibrate_for(cfg, in_s, in_c, t_tr)
         pred_k = fit_models(X_tr, t_tr, cfg, projection).predict(X_te, policy_k)
         parts.append((te, pred_k))
@@ -183,9 +189,14 @@ def train_router(
     # Final router: every family, with the price and margin calibrated above.
     logger.info("fitting the final models on all %d families", counts["groups"])
     projection = Projection.fit(emb)
-    models = fit_models(prompt_features(prompts, emb, projection), targets, cfg, projection)
+    X_all = prompt_features(prompts, emb, projection, hidden)
+    models = fit_models(X_all, targets, cfg, projection)
+    levels = fit_model_levels(observations, targets, _as_routed(X_all), heldout.budget, cfg)
+    if levels:
+        evaluation["levels"] = levels.report
     metrics = {
         **report_metrics(evaluation, policy),
+        **(level_metrics(levels.report) if levels else {}),
         "train_seconds": time.perf_counter() - started,
     }
     manifest = training_manifest(
@@ -196,10 +207,21 @@ def train_router(
         counts,
         sorted(map(str, targets.prompts["group"].unique())),
     )
-    router = Router(emb_model, models, policy, manifest)
+    router = Router(emb_model, models, policy, manifest, levels=levels.model if levels else None)
     logger.info("training done in %.0f s", metrics["train_seconds"])
     return TrainResult(
         router=router,
         metrics=metrics,
-        report={"counts": counts, "per_fold": per_fold, "evaluation": evaluation},
+        report={
+            "counts": counts,
+            "per_fold": per_fold,
+            "evaluation": evaluation,
+        },
     )
+
+
+def _as_routed(X: np.ndarray) -> np.ndarray:
+    """The same rows as routing builds them: asking for hidden reasoning (last column 1)."""
+    out = X.copy()
+    out[:, -1] = 1.0
+    return out

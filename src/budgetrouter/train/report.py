@@ -97,7 +97,8 @@ def build_report(
     dict
         ``operating_point`` (:func:`operating_point`), ``policies`` at their operating
         points, ``curves`` (sweeps and summaries), ``verdict``, ``regression``,
-        ``confusion``, ``breakdown`` and ``predicted_vs_needed``; JSON-ready.
+        ``confusion``, ``breakdown``, ``predicted_vs_needed`` and ``by_source`` (the operating
+        point per source and kind of count, when there are several); JSON-ready.
     """
     import numpy as np
 
@@ -178,12 +179,18 @@ def build_report(
         for key, value in regression_metrics(values[solved][ok], needed[ok]).items():
             regression[f"{name}_{key}"] = value
     pick = np.random.default_rng(0).permutation(len(needed))[:3000]
+    by_source = {}
+    if "segment" in p and p["segment"].nunique() > 1:
+        for segment, rows in p.groupby("segment").indices.items():
+            rows = np.asarray(rows)
+            by_source[str(segment)] = operating_point(targets.subset(rows), budgets[rows])
     return {
         "protocol": protocol,
         "prompts": n,
         "runs": len(targets.run_tokens),
         "families": int(p["group"].nunique()),
         "operating_point": op,
+        "by_source": by_source,
         "policies": policies,
         "curves": {
             name: {"summary": curve_summary(points, none_kept), "points": points}
@@ -227,6 +234,13 @@ def report_metrics(report: Mapping[str, Any], policy: TierPolicy | None = None) 
         **({"price": policy.price, "margin_steps": policy.margin_steps} if policy else {}),
         **{f"heldout_{k}": v for k, v in report.get("regression", {}).items()},
     }
+    for segment, part in report.get("by_source", {}).items():
+        name = segment.replace(" (visible)", "_visible").replace("-", "_")
+        metrics[f"source_{name}_accuracy_kept"] = part["router"]["accuracy_kept"]
+        metrics[f"source_{name}_tokens_saved"] = part["router"]["tokens_saved"]
+        metrics[f"source_{name}_fixed_tokens_saved"] = part["fixed_at_router_accuracy"][
+            "tokens_saved"
+        ]
     metrics.update(
         {
             f"curve_{name.replace(' ', '_').replace('-', '_')}_{key}": value

@@ -48,6 +48,68 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
+def _by_source(report: Mapping[str, Any]) -> list[str]:
+    by_source = report.get("by_source") or {}
+    if not by_source:
+        return []
+    lines = [
+        "",
+        "## By source (model-agnostic decisions)",
+        "",
+        "| source | kept | saved | best fixed budget saves | oracle saves |",
+        "|---|---|---|---|---|",
+    ]
+    for name, op in by_source.items():
+        lines.append(
+            f"| {name} | {_pct(op['router']['accuracy_kept'])} | "
+            f"{_pct(op['router']['tokens_saved'])} | "
+            f"{_pct(op['fixed_at_router_accuracy']['tokens_saved'])} | "
+            f"{_pct(op['oracle_at_router_accuracy']['tokens_saved'])} |"
+        )
+    return lines
+
+
+def _levels(report: Mapping[str, Any]) -> list[str]:
+    levels = report.get("levels") or {}
+    if not levels:
+        return []
+    lines = [
+        "",
+        "## Runs at each model's own levels",
+        "",
+        "Decisions replayed as a provider receives them: each selects the model's run at the "
+        "setting it maps to. Kept and saved are against the model's top level; the best single "
+        "level is chosen per model, with hindsight, at the decisions' accuracy on that model.",
+        "",
+        "| source | model | decisions | kept | saved | best single level | its saving | "
+        "oracle saves |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for source, part in levels.items():
+        for model, kinds in part["models"].items():
+            for kind, r in kinds.items():
+                lines.append(
+                    f"| {source} | {model} | {kind.replace('_', '-')} | "
+                    f"{_pct(r['accuracy_kept'])} | {_pct(r['tokens_saved'])} | "
+                    f"{r['best_level']['level']} | {_pct(r['best_level']['tokens_saved'])} | "
+                    f"{_pct(r['oracle']['tokens_saved'])} |"
+                )
+        for kind, m in part["mean"].items():
+            single = m.get("best_single_decision")
+            extra = (
+                f" (best single decision for every prompt: budget {single['budget']}, "
+                f"{_pct(single['tokens_saved'])})"
+                if single
+                else ""
+            )
+            lines.append(
+                f"| {source} | **mean over models** | {kind.replace('_', '-')} | "
+                f"{_pct(m['accuracy_kept'])} | {_pct(m['tokens_saved'])}{extra} | per model | "
+                f"{_pct(m['best_level_tokens_saved'])} | {_pct(m['oracle_tokens_saved'])} |"
+            )
+    return lines
+
+
 def markdown(report: Mapping[str, Any]) -> str:
     """A Markdown summary of a report (tables of policies, curves and breakdowns)."""
     lines = [
@@ -81,6 +143,7 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"| {name} | {_pct(s['saved_at_95'])} | {_pct(s['saved_at_98'])} | "
             f"{_pct(s['saved_at_99'])} | {_pct(s['saved_at_100'])} | {s['auc']:.3f} |"
         )
+    lines += _by_source(report) + _levels(report)
     verdict = report.get("verdict", [])
     if verdict:
         lines += ["", "## Verdict", ""] + [f"- {v}" for v in verdict]

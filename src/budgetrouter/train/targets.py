@@ -1,6 +1,8 @@
 """From runs to what each prompt needs: the training targets.
 
-For every distinct prompt of an observation table:
+For every distinct prompt of an observation table (and kind of reasoning count: a prompt with
+both hidden-reasoning runs and visible step-by-step runs gives one row of each, told apart by
+``hidden``, since the two counts are different quantities):
 
 * ``needed_tokens``: the minimal sufficient reasoning, the fewest reasoning tokens among its
   correct runs (a run with ``correct >= 0.5`` when correctness is a score);
@@ -37,9 +39,11 @@ class PromptTargets:
     Attributes
     ----------
     prompts
-        One row per distinct prompt: ``prompt``, ``group``, ``n_runs``, ``needed_tokens``
-        (NaN when censored), ``censored``, ``max_tokens``, ``no_thinking``, plus
-        ``category``/``difficulty`` when the observations had them.
+        One row per distinct (prompt, kind of count): ``prompt``, ``hidden``, ``group``,
+        ``source``, ``segment`` (source and kind of count, for per-source calibration),
+        ``n_runs``, ``needed_tokens`` (NaN when censored), ``censored``,
+        ``max_tokens``, ``no_thinking``, plus ``category``/``difficulty`` when the observations
+        had them.
     run_prompt
         For each run, the row of its prompt in ``prompts``.
     run_tokens
@@ -86,6 +90,19 @@ class PromptTargets:
         n = self.prompts["n_runs"].to_numpy(dtype="float64")[:, None]
         return success / n, cost / n
 
+    def model_curves(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the curve models learn: success shares, mean cost, and the shares' weights.
+
+        ``grid`` must end with the uncapped option (``inf``). Returns the share of each
+        prompt's uncapped success reached under each budget (:func:`success_shares`), the mean
+        tokens paid per run, both ``(n_prompts, g)``, and the correct runs behind each share
+        (``(n_prompts,)``, 0 for a prompt never solved).
+        """
+        success, cost = self.curves(grid)
+        share, correct = success_shares(success)
+        n = self.prompts["n_runs"].to_numpy(dtype="float64")[:, None]
+        return share, cost / n, correct
+
     def subset(self, rows: np.ndarray) -> PromptTargets:
         """Keep only the prompts at positions ``rows`` (and their runs)."""
         import numpy as np
@@ -100,6 +117,21 @@ class PromptTargets:
             run_tokens=self.run_tokens[keep],
             run_correct=self.run_correct[keep],
         )
+
+
+def success_shares(success: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Summed success under each budget as a share of the uncapped success (the last column).
+
+    The share under budget ``b`` is the fraction of a prompt's correct runs that fit in ``b``:
+    the shape of how long a correct answer takes, which carries from one source to another far
+    better than how often the prompt is answered correctly. Returns the shares (0 for a prompt
+    never solved) and the summed uncapped success (its weight).
+    """
+    import numpy as np
+
+    total = success[:, -1]
+    share = np.where(total[:, None] > 0, success / np.maximum(total, 1e-12)[:, None], 0.0)
+    return np.clip(share, 0.0, 1.0), total
 
 
 def run_outcomes(
@@ -136,6 +168,18 @@ def run_curves(
     )
 
 
+def hidden_counts(observations: pd.DataFrame) -> np.ndarray:
+    """Whether each run's count is hidden reasoning (not visible step-by-step text).
+
+    A run with no ``count_source`` is taken as hidden reasoning (what the router routes).
+    """
+    import numpy as np
+
+    if "count_source" not in observations:
+        return np.ones(len(observations), dtype=bool)
+    return (observations["count_source"] != "visible_text").fillna(True).to_numpy(dtype=bool)
+
+
 def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> PromptTargets:
     """Aggregate runs into per-prompt targets.
 
@@ -152,13 +196,16 @@ def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> Promp
     PromptTargets
     """
     import numpy as np
+    import pandas as pd
 
-    codes, uniques = observations["prompt"].factorize()
+    hidden = hidden_counts(observations)
+    key = pd.MultiIndex.from_arrays([observations["prompt"].to_numpy(), hidden])
+    codes, uniques = key.factorize()
     tokens = observations["reasoning_tokens"].to_numpy(dtype="float64")
     correct = observations["correct"].to_numpy(dtype="float64")
     solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens)
     frame = observations.assign(_p=codes, _ok_tokens=solved_tokens, _none=no_thinking)
-    extra = [c for c in ("category", "difficulty") if c in observations]
+    extra = [c for c in ("source", "category", "difficulty") if c in observations]
     agg = frame.groupby("_p", sort=True).agg(
         group=("group", "first"),
         n_runs=("prompt", "size"),
@@ -167,7 +214,11 @@ def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> Promp
         no_thinking=("_none", "any"),
         **{c: (c, "first") for c in extra},
     )
-    agg.insert(0, "prompt", np.asarray(uniques))
+    keys = pd.MultiIndex.from_tuples(list(uniques), names=["prompt", "hidden"])
+    agg.insert(0, "prompt", keys.get_level_values(0).to_numpy())
+    agg.insert(1, "hidden", keys.get_level_values(1).to_numpy(dtype=bool))
+    source = agg["source"].fillna("observations") if "source" in agg else "observations"
+    agg["segment"] = source + np.where(agg["hidden"], "", " (visible)")
     agg["censored"] = agg["needed_tokens"].isna()
     agg = agg.reset_index(drop=True)
     return PromptTargets(

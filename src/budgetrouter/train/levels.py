@@ -1,0 +1,221 @@
+"""Runs made at a model's own levels: which models are known, and replaying decisions on them.
+
+:func:`known_models` reads, from the hidden-reasoning runs of an observation table, every model
+run at two or more levels (thinking off, budgets, effort levels, natural thinking).
+:func:`level_runs` lays each known model's runs out as a prompt-by-level table, and
+:func:`level_replay` replays a choice of level per prompt on it the way a provider would have
+received it, against the model's top level, the best single level, and the oracle.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter.levels import Level, ModelLevels
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+def run_level(budget_tokens: float, effort: str | None, setting: str | None) -> Level:
+    """The :class:`~budgetrouter.levels.Level` a run was made at (from its contract columns).
+
+    ``budget_tokens`` is NaN when the run had no budget; the label is ``setting`` when given.
+    """
+    budget = None if math.isnan(budget_tokens) else int(budget_tokens)
+    if setting:
+        label = setting
+    elif budget == 0:
+        label = "off"
+    elif budget is not None:
+        label = f"budget{budget}"
+    else:
+        label = f"{effort}_effort" if effort else "on"
+    return Level(label, budget, effort)
+
+
+def _levels_frame(observations: pd.DataFrame) -> pd.DataFrame:
+    """The hidden-reasoning runs with a ``level`` column (a :class:`Level` per run)."""
+    import numpy as np
+    import pandas as pd
+
+    from budgetrouter.train.targets import hidden_counts
+
+    has_model = observations["model"].notna() if "model" in observations else False
+    runs = observations.loc[hidden_counts(observations) & has_model]
+
+    def column(name: str) -> pd.Series:
+        if name not in runs:
+            return pd.Series([None] * len(runs), index=runs.index, dtype=object)
+        return runs[name].astype(object).where(runs[name].notna(), None)
+
+    budgets = (
+        runs["budget"].to_numpy(dtype="float64") if "budget" in runs else np.full(len(runs), np.nan)
+    )
+    levels = [
+        run_level(b, e, s)
+        for b, e, s in zip(budgets, column("effort"), column("setting"), strict=True)
+    ]
+    return runs.assign(level=pd.Series(levels, index=runs.index, dtype=object))
+
+
+def known_models(observations: pd.DataFrame) -> dict[str, ModelLevels]:
+    """Every model whose hidden-reasoning runs were made at two or more levels.
+
+    Models run at one level only (nothing to choose between), or whose levels mix a budget
+    with an effort, are left out and logged.
+
+    Returns
+    -------
+    dict
+        :class:`~budgetrouter.levels.ModelLevels` by model name.
+    """
+    from budgetrouter.errors import ConfigError
+
+    frame = _levels_frame(observations)
+    out: dict[str, ModelLevels] = {}
+    for model, levels in frame.groupby("model", sort=True)["level"]:
+        distinct = sorted(set(levels), key=Level.sort_key)
+        if len(distinct) < 2:
+            logger.info("model %s: one level only (%s), not model-aware", model, distinct[0].label)
+            continue
+        try:
+            out[str(model)] = ModelLevels(str(model), tuple(distinct))
+        except ConfigError as exc:
+            logger.warning("model %s left out of model-aware routing: %s", model, exc)
+    logger.info("model-aware routing for %d models: %s", len(out), ", ".join(out))
+    return out
+
+
+@dataclass(frozen=True)
+class LevelRuns:
+    """One known model's runs laid out by prompt and level.
+
+    Attributes
+    ----------
+    levels
+        The model's levels.
+    prompts
+        The prompt of each row, shape ``(n,)``.
+    sources
+        The dataset of each row, shape ``(n,)``.
+    correct, tokens
+        Mean correctness and reasoning tokens at each level, shape ``(n, n_levels)``.
+    """
+
+    levels: ModelLevels
+    prompts: np.ndarray
+    sources: np.ndarray
+    correct: np.ndarray
+    tokens: np.ndarray
+
+    def take(self, rows: np.ndarray) -> LevelRuns:
+        """The rows at positions ``rows``."""
+        return LevelRuns(
+            self.levels,
+            self.prompts[rows],
+            self.sources[rows],
+            self.correct[rows],
+            self.tokens[rows],
+        )
+
+
+def level_runs(observations: pd.DataFrame, models: dict[str, ModelLevels]) -> dict[str, LevelRuns]:
+    """Each known model's runs as a prompt-by-level table.
+
+    Only prompts with a run at every level of the model are kept (the others are counted and
+    logged): a replay must be able to land on any level.
+    """
+    frame = _levels_frame(observations)
+    out: dict[str, LevelRuns] = {}
+    for name, levels in models.items():
+        runs = frame.loc[frame["model"] == name]
+        index = {lv: i for i, lv in enumerate(levels.levels)}
+        k = runs["level"].map(index)
+        source = runs["source"].fillna("") if "source" in runs else ""
+        runs = runs.assign(_k=k.to_numpy(), _source=source)
+        cols = list(range(len(levels.levels)))
+        correct, tokens = (
+            runs.pivot_table(
+                index=["prompt", "_source"], columns="_k", values=v, aggfunc="mean"
+            ).reindex(columns=cols)
+            for v in ("correct", "reasoning_tokens")
+        )
+        complete = (correct.notna().all(axis=1) & tokens.notna().all(axis=1)).to_numpy()
+        if not complete.all():
+            logger.info(
+                "model %s: %d prompts lack a run at some level, left out of its level replay",
+                name,
+                int((~complete).sum()),
+            )
+        keys = correct.index.to_frame(index=False).loc[complete]
+        out[name] = LevelRuns(
+            levels,
+            keys["prompt"].astype(str).to_numpy(),
+            keys["_source"].astype(str).to_numpy(),
+            correct.to_numpy(dtype="float64")[complete],
+            tokens.to_numpy(dtype="float64")[complete],
+        )
+    return out
+
+
+def level_replay(runs: LevelRuns, chosen: np.ndarray) -> dict[str, Any]:
+    """Replay one level per prompt on a model's runs.
+
+    Parameters
+    ----------
+    runs
+        The model's runs (:func:`level_runs`).
+    chosen
+        The level index given to each prompt, shape ``(n,)``.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``mean_tokens``, ``accuracy_kept`` and ``tokens_saved`` against the top
+        level; ``top`` (its accuracy and tokens); ``best_level`` (the single level with the most
+        tokens saved at the router's accuracy or above, the top level when none); ``oracle``
+        (the cheapest correct level per prompt, the lowest when none is correct).
+    """
+    import numpy as np
+
+    n, top = len(runs.prompts), runs.levels.top
+    rows = np.arange(n)
+    acc_by_level = runs.correct.mean(axis=0)
+    tok_by_level = runs.tokens.mean(axis=0)
+    top_acc, top_tok = float(acc_by_level[top]), float(tok_by_level[top])
+
+    def scored(accuracy: float, tokens: float) -> dict[str, float]:
+        return {
+            "accuracy": accuracy,
+            "mean_tokens": tokens,
+            "accuracy_kept": accuracy / top_acc if top_acc > 0 else 1.0,
+            "tokens_saved": 1.0 - tokens / top_tok if top_tok > 0 else 0.0,
+        }
+
+    router = scored(
+        float(runs.correct[rows, chosen].mean()), float(runs.tokens[rows, chosen].mean())
+    )
+    enough = np.flatnonzero(acc_by_level >= router["accuracy"] - 1e-12)
+    best = int(enough[np.argmin(tok_by_level[enough])]) if len(enough) else top
+    ok = runs.correct >= 0.5
+    cost = np.where(ok, runs.tokens, np.inf)
+    oracle_k = np.where(ok.any(axis=1), np.argmin(cost, axis=1), 0)
+    return {
+        "prompts": n,
+        **router,
+        "top": scored(top_acc, top_tok),
+        "best_level": {
+            "level": runs.levels.levels[best].label,
+            **scored(float(acc_by_level[best]), float(tok_by_level[best])),
+        },
+        "oracle": scored(
+            float(runs.correct[rows, oracle_k].mean()), float(runs.tokens[rows, oracle_k].mean())
+        ),
+    }
