@@ -2,18 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DATA := data/reasoning-gym
+DATA := data
+EMBEDDER := minilm-static
 BUNDLE := models/default
 CONFIG := training/default.json
 
-.PHONY: install install-dev run test test-slow lint fix fast-bundles benchmark benchmark-dask headroom clean
+.PHONY: install install-dev run test test-slow lint fix embedder-bundles benchmark benchmark-dask headroom clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[track]'
+	$(BIN)/python -m pip install --quiet -e '.[track,fast]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
@@ -24,10 +25,10 @@ install: $(VENV)/.installed-run
 
 install-dev: $(VENV)/.installed-dev
 
-# Train the default router on the bundled data (tracked in MLflow, held-out report in
-# reports/default/), then route example prompts.
+# Train the default router on the five bundled sources (tracked in MLflow, held-out report in
+# reports/default/), then route example prompts: model-agnostic and for two named models.
 run: install
-	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --out $(BUNDLE) --report reports/default
+	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER) --out $(BUNDLE) --report reports/default
 	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table
 
 lint: install-dev
@@ -47,12 +48,12 @@ fix: install-dev
 	$(BIN)/ruff format .
 
 # The default router retrained with each fast embedder, with their held-out reports.
-fast-bundles: install-dev
+embedder-bundles: install-dev
+	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder minilm --out models/minilm --report reports/minilm
 	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder minilm-onnx --out models/minilm-onnx --report reports/minilm-onnx
-	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder minilm-static --out models/minilm-static --report reports/minilm-static
 
 # Routing latency, throughput, import time and memory of every bundle in models/ (after
-# `make run`, and `make fast-bundles` for the fast paths), measured in one process.
+# `make run`, and `make embedder-bundles` for the fast paths), measured in one process.
 benchmark: install-dev
 	$(BIN)/python benchmarks/bench_route.py
 

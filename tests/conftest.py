@@ -44,6 +44,48 @@ def make_observations(seed: int = 0, n_groups: int = 10, per_group: int = 12) ->
     return pd.DataFrame(rows)
 
 
+def make_level_observations(seed: int = 1) -> pd.DataFrame:
+    """:func:`make_observations` (visible text) plus two reasoning models run at their levels.
+
+    ``effort-model`` at low / medium / high effort and ``budget-model`` with thinking off and
+    budgets of 512 and 2048 tokens: short tasks are solved at every level, long ones only at
+    the top level; higher levels always think longer.
+    """
+    rng = np.random.default_rng(seed)
+    visible = make_observations(seed).assign(count_source="visible_text")
+    rows = []
+    for prompt, group in visible.drop_duplicates("prompt")[["prompt", "group"]].itertuples(
+        index=False
+    ):
+        size = int(prompt.split("these ")[1].split(" ")[0])
+        hard = size > 20
+        for effort, scale in (("low", 1), ("medium", 4), ("high", 12)):
+            rows.append(
+                {
+                    "prompt": prompt,
+                    "group": group,
+                    "model": "effort-model",
+                    "effort": effort,
+                    "reasoning_tokens": int(scale * (20 + 5 * size) * rng.uniform(0.8, 1.2)),
+                    "correct": (not hard) or effort == "high",
+                    "count_source": "usage",
+                }
+            )
+        for budget in (0, 512, 2048):
+            rows.append(
+                {
+                    "prompt": prompt,
+                    "group": group,
+                    "model": "budget-model",
+                    "budget": budget,
+                    "reasoning_tokens": min(budget, int(30 * size * rng.uniform(0.8, 1.2))),
+                    "correct": (not hard and budget > 0) or budget == 2048,
+                    "count_source": "thinking_off" if budget == 0 else "usage",
+                }
+            )
+    return pd.concat([visible, pd.DataFrame(rows)], ignore_index=True)
+
+
 TINY = TrainConfig(
     n_estimators=20,
     num_leaves=7,
@@ -63,6 +105,18 @@ def observations() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def tiny_result(observations):
     return train_router(observations, TINY, HashingEmbedder(dim=16))
+
+
+@pytest.fixture(scope="session")
+def level_result():
+    return train_router(make_level_observations(), TINY, HashingEmbedder(dim=16))
+
+
+@pytest.fixture(scope="session")
+def level_bundle(level_result, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bundles") / "levels"
+    level_result.router.save(path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ DEFAULT_BUDGET_GRID: tuple[int, ...] = (
 
 #: The LightGBM settings every model starts from (TrainConfig and the estimators' defaults).
 LGBM_DEFAULTS: dict[str, Any] = {
-    "n_estimators": 300,
+    "n_estimators": 100,
     "learning_rate": 0.05,
     "num_leaves": 15,
     "min_child_samples": 200,

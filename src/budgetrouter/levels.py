@@ -134,6 +134,17 @@ class ModelLevels:
                 k = i
         return k
 
+    def landing(self, tier: str, budget: float | None, effort: str | None = None) -> int:
+        """The level a decision lands on.
+
+        Its own ``effort`` when this model has that level, else :meth:`index_for` its tier and
+        budget.
+        """
+        for i, level in enumerate(self.levels):
+            if effort is not None and level.effort == effort:
+                return i
+        return self.index_for(tier, budget)
+
     def decision_parts(self, index: int, rules: TierRules) -> tuple[str, int | None, str | None]:
         """The tier, budget and effort that ask this model for level ``index``.
 

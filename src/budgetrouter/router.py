@@ -274,7 +274,7 @@ class Router:
         """One model name (or ``None``) per prompt, checked; unknown ones warned or refused."""
         from budgetrouter.errors import ConfigError
 
-        if model is None or isinstance(model, str):
+        if model is None or isinstance(model, str) or not isinstance(model, Sequence):
             models: list[str | None] = [model] * n
         else:
             models = list(model)

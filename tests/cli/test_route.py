@@ -106,3 +106,52 @@ def test_bad_prompt_deep_in_a_file_names_its_line(tiny_bundle, tmp_path, capsys)
     src.write_text("\n".join([*lines, json.dumps({"id": "x", "prompt": None})]) + "\n")
     assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 2
     assert "row 300, field 'prompt': the prompt must be a string" in capsys.readouterr().err
+
+
+def test_route_for_a_model_and_per_line_models(level_bundle, tmp_path, capsys):
+    from tests.test_model_aware import EASY, HARD
+
+    assert main(["route", HARD, "--model", "effort-model", "--bundle", str(level_bundle)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["model"] == "effort-model" and record["model_aware"] is True
+    assert record["effort"] == "high"
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a", "prompt": EASY})
+        + "\n"
+        + json.dumps({"id": "b", "prompt": HARD, "model": "budget-model"})
+        + "\n"
+        + json.dumps({"id": "c", "prompt": EASY, "model": "not-known"})
+        + "\n"
+    )
+    argv = ["route", "--input", str(src), "--model", "effort-model", "--bundle", str(level_bundle)]
+    assert main(argv) == 0
+    records = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["model"] for r in records] == ["effort-model", "budget-model", "not-known"]
+    assert [r["model_aware"] for r in records] == [True, True, False]
+    assert records[1]["budget_tokens"] == 2048
+    assert main([*argv, "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert "effort-model" in table and "not-known?" in table and "at top" in table
+
+
+def test_strict_model_names_the_line_of_an_unknown_model(level_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"prompt": "fine", "model": "effort-model"})
+        + "\n"
+        + json.dumps({"prompt": "fine", "model": "gpt-9"})
+        + "\n"
+    )
+    argv = ["route", "--input", str(src), "--strict-model", "--bundle", str(level_bundle)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err and "gpt-9" in err and "not one this bundle knows" in err
+
+
+def test_a_bad_model_field_names_its_line(level_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"prompt": "fine", "model": 7}) + "\n")
+    assert main(["route", "--input", str(src), "--bundle", str(level_bundle)]) == 2
+    err = capsys.readouterr().err
+    assert "row 1" in err and "must be a non-empty string" in err

@@ -280,7 +280,7 @@ def recalibrate(
     observations = unseen_observations(
         router, validate_observations(observations, source=source), include_training_families
     )
-    targets = build_targets(observations)
+    targets = build_targets(observations, tiers=router.policy.tiers)
     if not targets.run_correct.any():
         raise DataError(
             "observations",

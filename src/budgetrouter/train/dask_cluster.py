@@ -194,7 +194,7 @@ def _run_columns(frame: pd.DataFrame, grid: np.ndarray, none_max_tokens: int) ->
     tokens = frame["reasoning_tokens"].to_numpy(dtype="float64")
     correct = frame["correct"].to_numpy(dtype="float64")
     solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens)
-    success, cost = run_curves(tokens, correct, grid)
+    success, cost, _ = run_curves(tokens, correct, grid)
     columns: dict[str, Any] = {
         "prompt": frame["prompt"].to_numpy(),
         "group": frame["group"].to_numpy(),

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from budgetrouter.model import Predictions
     from budgetrouter.router import Router
+    from budgetrouter.train.targets import PromptTargets
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def evaluate_bundle(
 
     observations = validate_observations(observations, source=source)
     unseen = unseen_observations(router, observations, include_training_families)
-    targets = build_targets(unseen)
+    targets = build_targets(unseen, tiers=router.policy.tiers)
     if not targets.run_correct.any():
         raise DataError(source, "no run is correct: there is no accuracy to replay")
     emb, pred = predict_all(router, targets.prompts["prompt"].astype(str).tolist())
@@ -154,5 +155,68 @@ def evaluate_bundle(
             )
         ),
     )
+    levels = evaluate_levels(router, unseen, targets, emb, pred.budget)
+    if levels:
+        report["levels"] = levels
     report["bundle_version"] = router.version
     return report
+
+
+def evaluate_levels(
+    router: Router,
+    observations: pd.DataFrame,
+    targets: PromptTargets,
+    embeddings: np.ndarray,
+    budgets: np.ndarray,
+) -> dict[str, Any]:
+    """Decisions replayed on the observations' runs made at each model's own levels.
+
+    Model-aware decisions for the models the bundle knows (the others get the model-agnostic
+    decision there too), model-agnostic ones for every model run at two or more levels
+    (:func:`budgetrouter.train.level_report.level_report`). Empty when no model was.
+
+    Parameters
+    ----------
+    router
+        The router evaluated.
+    observations
+        The evaluated observations.
+    targets
+        Their targets; ``embeddings`` and ``budgets`` (the model-agnostic decisions) have one
+        row per row of ``targets.prompts``.
+    """
+    import numpy as np
+
+    from budgetrouter.features import prompt_features
+    from budgetrouter.train.level_report import agnostic_levels, level_report
+    from budgetrouter.train.levels import known_models, level_runs
+
+    runs = {
+        m: r
+        for m, r in level_runs(observations, known_models(observations)).items()
+        if len(r.prompts)
+    }
+    if not runs:
+        return {}
+    row_of: dict[str, int] = {}
+    for i, text in enumerate(targets.prompts["prompt"].astype(str)):
+        row_of.setdefault(text, i)
+    tiers = router.policy.tiers
+    aware, agnostic = {}, {}
+    for model, r in runs.items():
+        rows = np.array([row_of[p] for p in r.prompts])
+        agnostic[model] = budgets[rows]
+        known = router.levels.resolve(model) if router.levels is not None else None
+        if known is None or router.levels is None:
+            logger.info("model %s is not one the bundle knows: model-agnostic decisions", model)
+            aware[model] = agnostic_levels(r, agnostic[model], tiers)
+            continue
+        X = prompt_features(list(r.prompts), embeddings[rows], router.models.projection)
+        ladder = router.levels.models[known]
+        aware[model] = np.array(
+            [
+                r.levels.landing(*ladder.decision_parts(int(k), tiers))
+                for k in router.levels.levels_for(X, known)
+            ]
+        )
+    return level_report(runs, aware, agnostic, np.asarray(router.policy.grid), tiers)

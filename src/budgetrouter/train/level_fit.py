@@ -212,6 +212,11 @@ def fit_model_levels(
     models = known_models(observations)
     if not models:
         return None
+    logger.info(
+        "model-aware routing for %d models run at two or more levels: %s",
+        len(models),
+        ", ".join(f"{m} ({lv.control})" for m, lv in models.items()),
+    )
     runs = level_runs(observations, models)
     runs = {m: r for m, r in runs.items() if len(r.prompts)}
     row_of: dict[str, int] = {}

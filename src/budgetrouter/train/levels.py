@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter.decision import TierRules
 from budgetrouter.levels import Level, ModelLevels
 
 if TYPE_CHECKING:
@@ -41,14 +42,19 @@ def run_level(budget_tokens: float, effort: str | None, setting: str | None) -> 
 
 
 def _levels_frame(observations: pd.DataFrame) -> pd.DataFrame:
-    """The hidden-reasoning runs with a ``level`` column (a :class:`Level` per run)."""
+    """The hidden-reasoning runs, with their :class:`Level` and position.
+
+    Columns ``level`` (a :class:`Level` per run) and ``_pos`` (the run's row in
+    ``observations``) are added.
+    """
     import numpy as np
     import pandas as pd
 
     from budgetrouter.train.targets import hidden_counts
 
     has_model = observations["model"].notna() if "model" in observations else False
-    runs = observations.loc[hidden_counts(observations) & has_model]
+    mask = np.asarray(hidden_counts(observations) & has_model, dtype=bool)
+    runs = observations.loc[mask].assign(_pos=np.flatnonzero(mask))
 
     def column(name: str) -> pd.Series:
         if name not in runs:
@@ -65,6 +71,64 @@ def _levels_frame(observations: pd.DataFrame) -> pd.DataFrame:
     return runs.assign(level=pd.Series(levels, index=runs.index, dtype=object))
 
 
+def level_intervals(
+    levels: ModelLevels, tiers: TierRules | None = None
+) -> list[tuple[float, float]]:
+    """For each level of a model, the budgets ``[lo, hi)`` that land on it.
+
+    Found by asking :meth:`~budgetrouter.levels.ModelLevels.index_for` which level each stretch
+    of budgets (between 0, 1, ``short_max_tokens + 1`` and the levels' own budgets) lands on;
+    ``hi = inf`` includes no cap. A level no budget lands on (a fourth effort level between the
+    middle and the top) gets the empty interval ``(-1, -1)``.
+    """
+    rules = tiers if tiers is not None else TierRules()
+    points = sorted(
+        {
+            0.0,
+            1.0,
+            rules.short_max_tokens + 1.0,
+            *(float(lv.budget) for lv in levels.levels if lv.budget),
+        }
+    )
+    owners = []
+    for budget in points:
+        tier = rules.tier(budget)
+        owners.append(levels.index_for(tier.name, tier.budget_tokens))
+    bounds = [*points[1:], math.inf]
+    out = [(-1.0, -1.0)] * len(levels.levels)
+    for start, end, k in zip(points, bounds, owners, strict=True):
+        lo, hi = out[k]
+        out[k] = (start, end) if lo < 0 else (min(lo, start), max(hi, end))
+    return out
+
+
+def run_intervals(
+    observations: pd.DataFrame, tiers: TierRules | None = None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The budgets ``[lo, hi)`` that land on each run's level (:func:`level_intervals`).
+
+    Runs of the models of :func:`known_models` get their level's interval; every other run
+    ``[0, inf)``, a run made without a cap. ``(None, None)`` when no model is known.
+    """
+    import numpy as np
+
+    models = known_models(observations)
+    if not models:
+        return None, None
+    lo = np.zeros(len(observations))
+    hi = np.full(len(observations), math.inf)
+    frame = _levels_frame(observations)
+    for name, levels in models.items():
+        runs = frame.loc[frame["model"] == name]
+        intervals = level_intervals(levels, tiers)
+        index = {lv: i for i, lv in enumerate(levels.levels)}
+        ks = runs["level"].map(index).to_numpy(dtype=int)
+        positions = runs["_pos"].to_numpy()
+        lo[positions] = [intervals[k][0] for k in ks]
+        hi[positions] = [intervals[k][1] for k in ks]
+    return lo, hi
+
+
 def known_models(observations: pd.DataFrame) -> dict[str, ModelLevels]:
     """Every model whose hidden-reasoning runs were made at two or more levels.
 
@@ -78,18 +142,20 @@ def known_models(observations: pd.DataFrame) -> dict[str, ModelLevels]:
     """
     from budgetrouter.errors import ConfigError
 
+    if "model" not in observations:
+        return {}
     frame = _levels_frame(observations)
     out: dict[str, ModelLevels] = {}
     for model, levels in frame.groupby("model", sort=True)["level"]:
         distinct = sorted(set(levels), key=Level.sort_key)
         if len(distinct) < 2:
-            logger.info("model %s: one level only (%s), not model-aware", model, distinct[0].label)
+            logger.debug("model %s: one level only (%s), not model-aware", model, distinct[0].label)
             continue
         try:
             out[str(model)] = ModelLevels(str(model), tuple(distinct))
         except ConfigError as exc:
             logger.warning("model %s left out of model-aware routing: %s", model, exc)
-    logger.info("model-aware routing for %d models: %s", len(out), ", ".join(out))
+    logger.debug("models run at two or more levels: %s", ", ".join(out))
     return out
 
 

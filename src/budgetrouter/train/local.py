@@ -111,7 +111,7 @@ def train_router(
     cfg = config if config is not None else TrainConfig()
     emb_model = embedder if embedder is not None else get_embedder("minilm")
     started = time.perf_counter()
-    targets = build_targets(observations, none_max_tokens=cfg.none_max_tokens)
+    targets = build_targets(observations, none_max_tokens=cfg.none_max_tokens, tiers=cfg.tiers)
     counts = target_counts(targets, len(observations))
     folds = outer_folds(targets, cfg)
     prompts = targets.prompts["prompt"].astype(str).tolist()

@@ -1,13 +1,16 @@
 """Offline replay: how a budget policy would have done on logged runs.
 
 For each prompt there are several real runs (reasoning length ``L``, correctness ``c``). A
-policy gives each prompt a budget ``B`` (tier none = budget 0). A run succeeds under ``B`` when
-it was correct and ``L <= B``; it costs ``min(L, B)`` tokens (a run cut at ``B`` pays ``B`` and
-fails). Accuracy and tokens are means over runs.
+policy gives each prompt a budget ``B`` (tier none = budget 0). A run made without a cap
+succeeds under ``B`` when it was correct and ``L <= B``; it costs ``min(L, B)`` tokens (a run cut
+at ``B`` pays ``B`` and fails). A run made at one of its model's levels counts only when ``B``
+lands on that level, with its own correctness and tokens (see
+:mod:`budgetrouter.train.targets`). Accuracy and tokens are means over the runs that count.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -69,19 +72,46 @@ def replay(targets: PromptTargets, budgets: np.ndarray) -> ReplayResult:
         raise ValueError(
             f"budgets must have one entry per prompt ({targets.n_prompts}), got {budgets.shape}"
         )
-    b = budgets[targets.run_prompt]
-    tokens, correct = targets.run_tokens, targets.run_correct
-    accuracy = float(np.mean(correct * (tokens <= b)))
-    mean_tokens = float(np.mean(np.minimum(tokens, b)))
-    base_acc = float(np.mean(correct))
-    base_tokens = float(np.mean(tokens))
+    success, cost, valid = targets.outcomes(budgets)
+    n = max(float(valid.sum()), 1.0)
+    accuracy = float(success.sum() / n)
+    mean_tokens = float(cost.sum() / n)
+    top_success, top_cost, top_valid = targets.outcomes(np.full(targets.n_prompts, np.inf))
+    n_top = max(float(top_valid.sum()), 1.0)
+    base_acc = float(top_success.sum() / n_top)
+    base_tokens = float(top_cost.sum() / n_top)
+    cut = (targets.run_tokens > budgets[targets.run_prompt]) & _natural(targets)
     return ReplayResult(
         accuracy=accuracy,
         mean_tokens=mean_tokens,
-        truncation_rate=float(np.mean(tokens > b)),
+        truncation_rate=float((cut * valid).sum() / n),
         accuracy_kept=accuracy / base_acc if base_acc > 0 else 1.0,
         tokens_saved=1.0 - mean_tokens / base_tokens if base_tokens > 0 else 0.0,
     )
+
+
+def _natural(targets: PromptTargets) -> np.ndarray:
+    """Which runs were made without a cap (the others are runs at a model's level)."""
+    import numpy as np
+
+    if targets.run_lo is None or targets.run_hi is None:
+        return np.ones(len(targets.run_tokens), dtype=bool)
+    return (targets.run_lo <= 0) & np.isinf(targets.run_hi)
+
+
+def candidate_budgets(targets: PromptTargets, n: int = 64) -> np.ndarray:
+    """Budgets worth trying as one budget for every prompt.
+
+    0, ``n`` quantiles of the lengths of the runs made without a cap, every level's lowest
+    budget, and no cap.
+    """
+    import numpy as np
+
+    natural = _natural(targets)
+    lengths = targets.run_tokens[natural]
+    qs = np.quantile(lengths, np.linspace(0, 1, n)) if len(lengths) else np.array([])
+    starts = targets.run_lo[~natural] if targets.run_lo is not None else np.array([])
+    return np.unique(np.r_[0.0, qs, starts[starts >= 0], np.inf])
 
 
 def fixed_budget_for(targets: PromptTargets, accuracy_kept: float) -> tuple[float, ReplayResult]:
@@ -101,6 +131,13 @@ def fixed_budget_for(targets: PromptTargets, accuracy_kept: float) -> tuple[floa
     """
     import numpy as np
 
+    if targets.leveled:
+        # Runs at levels: try the candidate budgets (exact for levels, a fine grid otherwise).
+        for budget in candidate_budgets(targets, 256):
+            result = replay(targets, np.full(targets.n_prompts, budget))
+            if result.accuracy_kept >= accuracy_kept - 1e-9:
+                return float(budget), result
+        return math.inf, replay(targets, np.full(targets.n_prompts, math.inf))
     tokens, correct = targets.run_tokens, targets.run_correct
     need = accuracy_kept * float(np.sum(correct))
     order = np.argsort(tokens, kind="stable")
@@ -128,6 +165,8 @@ def oracle_budgets(targets: PromptTargets, accuracy_kept: float = 1.0) -> np.nda
     """
     import numpy as np
 
+    if targets.leveled:
+        return _oracle_on_candidates(targets, accuracy_kept)
     p, tokens, correct = targets.run_prompt, targets.run_tokens, targets.run_correct
     n = targets.n_prompts
     order = np.lexsort((tokens, p))
@@ -188,3 +227,34 @@ def oracle_budgets(targets: PromptTargets, accuracy_kept: float = 1.0) -> np.nda
     else:
         short = enough
     return short
+
+
+def _oracle_on_candidates(targets: PromptTargets, accuracy_kept: float) -> np.ndarray:
+    """The oracle when some runs were made at levels.
+
+    For each prompt, one of :func:`candidate_budgets`, chosen with a price on tokens (a
+    Lagrangian choice, the price bisected to the largest that keeps ``accuracy_kept``).
+    """
+    import numpy as np
+
+    grid = candidate_budgets(targets)
+    success, cost = targets.curves(grid)
+    n = targets.runs_at(grid)
+    success, cost = success / n, cost / n
+    weight = n[:, -1]
+    need = accuracy_kept * float((success[:, -1] * weight).sum()) - 1e-9
+
+    def choose(price: float) -> np.ndarray:
+        return np.argmax(success - price * cost + 1e-12 * np.arange(len(grid))[::-1], axis=1)
+
+    def kept(price: float) -> float:
+        rows = np.arange(len(success))
+        return float((success[rows, choose(price)] * weight).sum())
+
+    lo, hi = 0.0, 1.0
+    while kept(hi) >= need and hi < 1e6:
+        hi *= 10
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if kept(mid) >= need else (lo, mid)
+    return grid[choose(lo)]

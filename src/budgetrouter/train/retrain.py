@@ -217,7 +217,7 @@ def retrain(
         )
     result.router.save(out)
     candidate = Router.load(out)
-    targets = build_targets(held)
+    targets = build_targets(held, tiers=config.tiers)
     prompts = targets.prompts["prompt"].astype(str).tolist()
     compared = {
         name: replay(targets, predict_all(router, prompts)[1].budget).to_dict()

@@ -10,14 +10,22 @@ both hidden-reasoning runs and visible step-by-step runs gives one row of each, 
   that was tried) and possibly more than any budget; such prompts are kept and flagged, never
   dropped;
 * ``no_thinking``: some correct run used at most ``none_max_tokens`` reasoning tokens;
-* the success and cost curves on a budget grid: for budget ``b`` the summed success
-  ``sum(correct * [L <= b])`` and cost ``sum(min(L, b))`` of its runs (the replay of the design).
+* the success and cost curves on a budget grid: for budget ``b`` the summed success and cost of
+  the runs that budget would have given (the replay of the design, below).
+
+Two kinds of run. A run made without a cap (a visible step-by-step answer, natural thinking,
+a model run at one setting only) tells what any budget gives: under budget ``b`` it succeeds when
+it was correct and ``L <= b``, and costs ``min(L, b)``. A run of a model run at two or more of its
+own levels (thinking off, budgets, effort levels; :mod:`budgetrouter.train.levels`) is a direct
+observation of its level: it is what a budget gives when the budget lands on that level
+(:meth:`budgetrouter.levels.ModelLevels.index_for`), with its own correctness and tokens, and it
+says nothing about other budgets. Each such run carries the interval of budgets
+``[run_lo, run_hi)`` that land on its level; a model's levels tile the budget axis, so every
+budget sees one run of each (prompt, model).
 
 :func:`run_outcomes` and :func:`run_curves` define each run's share of these targets; the
-single-machine aggregation here and the Dask group-by both sum (or take the min / max of) them.
-
-A run that was itself given a budget is taken at face value: a run cut by its own budget stays
-a failure at larger budgets (a pessimistic reading that never overstates what a budget buys).
+single-machine aggregation here and the Dask group-by (runs without levels) both sum (or take the
+min / max of) them.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from budgetrouter.decision import TierRules
 
 CORRECT_THRESHOLD = 0.5
 
@@ -50,12 +60,39 @@ class PromptTargets:
         Reasoning tokens of each run.
     run_correct
         Correctness (or score in [0, 1]) of each run.
+    run_lo, run_hi
+        The budgets ``[lo, hi)`` that land on each run's level (``hi = inf`` includes no cap);
+        ``None``: every run was made without a cap.
     """
 
     prompts: pd.DataFrame
     run_prompt: np.ndarray
     run_tokens: np.ndarray
     run_correct: np.ndarray
+    run_lo: np.ndarray | None = None
+    run_hi: np.ndarray | None = None
+
+    @property
+    def leveled(self) -> bool:
+        """Whether some runs were made at a model's own levels."""
+        return self.run_lo is not None
+
+    def outcomes(self, budgets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each run's success, cost and validity when its prompt gets ``budgets[prompt]``.
+
+        Parameters
+        ----------
+        budgets
+            One budget per prompt, in tokens (``inf`` = no cap).
+
+        Returns
+        -------
+        success, cost, valid
+            Per run; a leveled run is valid only when the budget lands on its level.
+        """
+        return run_outcome(
+            self.run_tokens, self.run_correct, budgets[self.run_prompt], self.run_lo, self.run_hi
+        )
 
     @property
     def n_prompts(self) -> int:
@@ -73,21 +110,38 @@ class PromptTargets:
         Returns
         -------
         success, cost
-            Arrays of shape ``(n_prompts, g)``; divide by ``prompts["n_runs"]`` for means.
+            Arrays of shape ``(n_prompts, g)``; divide by :meth:`runs_at` for means.
         """
         import numpy as np
 
-        run_success, run_cost = run_curves(self.run_tokens, self.run_correct, grid)
+        run_success, run_cost, _ = run_curves(
+            self.run_tokens, self.run_correct, grid, self.run_lo, self.run_hi
+        )
         success = np.zeros((self.n_prompts, run_success.shape[1]))
         cost = np.zeros_like(success)
         np.add.at(success, self.run_prompt, run_success)
         np.add.at(cost, self.run_prompt, run_cost)
         return success, cost
 
+    def runs_at(self, grid: np.ndarray) -> np.ndarray:
+        """How many runs each budget of ``grid`` sees per prompt, shape ``(n_prompts, g)``.
+
+        ``prompts["n_runs"]`` for every budget when no run was made at a level.
+        """
+        import numpy as np
+
+        n = self.prompts["n_runs"].to_numpy(dtype="float64")[:, None]
+        if not self.leveled:
+            return np.repeat(n, len(grid), axis=1)
+        _, _, valid = run_curves(self.run_tokens, self.run_correct, grid, self.run_lo, self.run_hi)
+        out = np.zeros((self.n_prompts, len(grid)))
+        np.add.at(out, self.run_prompt, valid)
+        return np.maximum(out, 1.0)
+
     def mean_curves(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean success and mean cost per run of each prompt under each budget of ``grid``."""
         success, cost = self.curves(grid)
-        n = self.prompts["n_runs"].to_numpy(dtype="float64")[:, None]
+        n = self.runs_at(grid)
         return success / n, cost / n
 
     def model_curves(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,8 +154,7 @@ class PromptTargets:
         """
         success, cost = self.curves(grid)
         share, correct = success_shares(success)
-        n = self.prompts["n_runs"].to_numpy(dtype="float64")[:, None]
-        return share, cost / n, correct
+        return share, cost / self.runs_at(grid), correct
 
     def subset(self, rows: np.ndarray) -> PromptTargets:
         """Keep only the prompts at positions ``rows`` (and their runs)."""
@@ -116,6 +169,8 @@ class PromptTargets:
             run_prompt=remap[self.run_prompt[keep]],
             run_tokens=self.run_tokens[keep],
             run_correct=self.run_correct[keep],
+            run_lo=None if self.run_lo is None else self.run_lo[keep],
+            run_hi=None if self.run_hi is None else self.run_hi[keep],
         )
 
 
@@ -135,7 +190,11 @@ def success_shares(success: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_outcomes(
-    tokens: np.ndarray, correct: np.ndarray, none_max_tokens: int = 0
+    tokens: np.ndarray,
+    correct: np.ndarray,
+    none_max_tokens: int = 0,
+    lo: np.ndarray | None = None,
+    hi: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each run's share of a prompt's needed tokens and of its no-thinking label.
 
@@ -144,27 +203,75 @@ def run_outcomes(
     solved_tokens
         The run's reasoning tokens if it was correct, else NaN (a prompt needs the min).
     no_thinking
-        Whether the run was correct with at most ``none_max_tokens`` tokens (a prompt: any).
+        Whether the run was correct with at most ``none_max_tokens`` tokens, or correct at the
+        level a tier none decision lands on (a level interval that starts at 0), for a prompt:
+        any.
     """
     import numpy as np
 
     ok = correct >= CORRECT_THRESHOLD
-    return np.where(ok, tokens, np.nan), ok & (tokens <= none_max_tokens)
+    at_none = tokens <= none_max_tokens
+    if lo is not None and hi is not None:
+        natural = (lo <= 0) & np.isinf(hi)
+        at_none = np.where(natural, at_none, (lo <= 0) & (hi > 0))
+    return np.where(ok, tokens, np.nan), ok & at_none
+
+
+def run_outcome(
+    tokens: np.ndarray,
+    correct: np.ndarray,
+    budget: np.ndarray,
+    lo: np.ndarray | None = None,
+    hi: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's success, cost and validity under a budget (arrays that broadcast together).
+
+    A run made without a cap (``lo = 0``, ``hi = inf``) succeeds when correct and ``L <= b``
+    and costs ``min(L, b)``; a run at a level (any other interval) is valid only for budgets in
+    ``[lo, hi)`` (``hi = inf`` includes no cap), where it gives its own correctness and tokens.
+    Success and cost are 0 where a run is not valid.
+    """
+    import numpy as np
+
+    tokens = np.asarray(tokens, dtype="float64")
+    correct = np.asarray(correct, dtype="float64")
+    budget = np.asarray(budget, dtype="float64")
+    natural_success = correct * (tokens <= budget)
+    natural_cost = np.minimum(tokens, budget)
+    if lo is None or hi is None:
+        return natural_success, natural_cost, np.ones(np.broadcast(tokens, budget).shape)
+    lo, hi = np.asarray(lo, dtype="float64"), np.asarray(hi, dtype="float64")
+    natural = (lo <= 0) & np.isinf(hi)
+    valid = (lo <= budget) & ((budget < hi) | np.isinf(hi))
+    success = np.where(natural, natural_success, correct * valid)
+    cost = np.where(natural, natural_cost, tokens * valid)
+    return success, cost, valid.astype("float64")
 
 
 def run_curves(
-    tokens: np.ndarray, correct: np.ndarray, grid: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each run's success ``correct * [L <= b]`` and cost ``min(L, b)`` under each budget.
+    tokens: np.ndarray,
+    correct: np.ndarray,
+    grid: np.ndarray,
+    lo: np.ndarray | None = None,
+    hi: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's success, cost and validity under each budget of ``grid`` (:func:`run_outcome`).
 
-    Returns two arrays of shape ``(n_runs, len(grid))``; a prompt's curves are their sums.
+    Returns three arrays of shape ``(n_runs, len(grid))``; a prompt's curves are their sums.
     """
     import numpy as np
 
     grid = np.asarray(grid, dtype="float64")[None, :]
-    tokens = np.asarray(tokens, dtype="float64")[:, None]
-    return np.asarray(correct, dtype="float64")[:, None] * (tokens <= grid), np.minimum(
-        tokens, grid
+
+    def column(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else np.asarray(a, dtype="float64")[:, None]
+
+    return run_outcome(
+        np.asarray(tokens, dtype="float64")[:, None],
+        np.asarray(correct, dtype="float64")[:, None],
+        grid,
+        column(lo),
+        column(hi),
     )
 
 
@@ -180,7 +287,9 @@ def hidden_counts(observations: pd.DataFrame) -> np.ndarray:
     return (observations["count_source"] != "visible_text").fillna(True).to_numpy(dtype=bool)
 
 
-def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> PromptTargets:
+def build_targets(
+    observations: pd.DataFrame, none_max_tokens: int = 0, tiers: TierRules | None = None
+) -> PromptTargets:
     """Aggregate runs into per-prompt targets.
 
     Parameters
@@ -190,6 +299,10 @@ def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> Promp
     none_max_tokens
         A correct run with at most this many reasoning tokens means the prompt is solved
         with no thinking.
+    tiers
+        The tier rules that say which level of a model a budget lands on (default
+        :class:`~budgetrouter.decision.TierRules()`); runs of models run at two or more
+        levels are read as observations of their level (see the module docstring).
 
     Returns
     -------
@@ -198,12 +311,15 @@ def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> Promp
     import numpy as np
     import pandas as pd
 
+    from budgetrouter.train.levels import run_intervals
+
     hidden = hidden_counts(observations)
     key = pd.MultiIndex.from_arrays([observations["prompt"].to_numpy(), hidden])
     codes, uniques = key.factorize()
     tokens = observations["reasoning_tokens"].to_numpy(dtype="float64")
     correct = observations["correct"].to_numpy(dtype="float64")
-    solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens)
+    lo, hi = run_intervals(observations, tiers)
+    solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens, lo, hi)
     frame = observations.assign(_p=codes, _ok_tokens=solved_tokens, _none=no_thinking)
     extra = [c for c in ("source", "category", "difficulty") if c in observations]
     agg = frame.groupby("_p", sort=True).agg(
@@ -222,5 +338,10 @@ def build_targets(observations: pd.DataFrame, none_max_tokens: int = 0) -> Promp
     agg["censored"] = agg["needed_tokens"].isna()
     agg = agg.reset_index(drop=True)
     return PromptTargets(
-        prompts=agg, run_prompt=codes.astype("int64"), run_tokens=tokens, run_correct=correct
+        prompts=agg,
+        run_prompt=codes.astype("int64"),
+        run_tokens=tokens,
+        run_correct=correct,
+        run_lo=lo,
+        run_hi=hi,
     )

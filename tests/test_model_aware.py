@@ -1,0 +1,87 @@
+"""Routing for the model being called (``route(prompt, model=...)``), on a tiny trained bundle."""
+
+import logging
+
+import pytest
+
+from budgetrouter import Router, RouterConfig
+from budgetrouter.errors import ConfigError
+from budgetrouter.providers import request_params
+
+EASY = "Task add #1: solve for these 2 numbers: 4 5"
+HARD = "Task add #2: solve for these 38 numbers: " + " ".join(str(i) for i in range(38))
+
+
+@pytest.fixture(scope="module")
+def router(level_bundle):
+    return Router.load(level_bundle)
+
+
+def test_the_bundle_records_the_models_it_knows_and_their_control(router):
+    assert router.known_models == ["budget-model", "effort-model"]
+    manifest_levels = router.manifest["levels"]["models"]
+    controls = {m["model"]: m["control"] for m in manifest_levels}
+    assert controls == {"budget-model": "budget", "effort-model": "effort"}
+
+
+def test_effort_models_get_an_effort_and_budget_models_a_level_budget(router):
+    for prompt in (EASY, HARD):
+        d = router.route(prompt, model="effort-model")
+        assert d.model_aware and d.model == "effort-model"
+        assert d.effort in {"low", "medium", "high"}
+        b = router.route(prompt, model="budget-model")
+        assert b.model_aware and b.effort is None
+        assert b.budget_tokens in {0, 512, 2048}
+        assert b.expected_tokens is not None and b.expected_tokens_top is not None
+
+
+def test_hard_prompts_get_the_top_level(router):
+    assert router.route(HARD, model="effort-model").effort == "high"
+    assert router.route(HARD, model="budget-model").budget_tokens == 2048
+
+
+def test_no_model_gives_the_model_agnostic_decision(router):
+    d = router.route(EASY)
+    assert d.model is None and not d.model_aware and d.effort is None
+
+
+def test_an_unknown_model_is_flagged_and_warned_once(router, caplog):
+    with caplog.at_level(logging.WARNING, logger="budgetrouter.router"):
+        d = router.route(EASY, model="some-other-model")
+        router.route(HARD, model="some-other-model")
+    assert d.model == "some-other-model" and not d.model_aware
+    assert d.tier == router.route(EASY).tier
+    assert caplog.text.count("is not one this bundle knows") == 1
+
+
+def test_strict_model_refuses_an_unknown_model(router):
+    strict = Router.load(router.path, RouterConfig(strict_model=True))
+    with pytest.raises(ConfigError, match="not one this bundle knows"):
+        strict.route(EASY, model="some-other-model")
+    assert strict.route(EASY, model="effort-model").model_aware
+
+
+@pytest.mark.parametrize("bad", ["", "   ", 3])
+def test_a_bad_model_name_is_refused(router, bad):
+    with pytest.raises(ConfigError, match="model must be a non-empty string"):
+        router.route(EASY, model=bad)
+
+
+def test_route_batch_takes_one_model_per_prompt(router):
+    out = router.route_batch([EASY, EASY, HARD], model=[None, "effort-model", "budget-model"])
+    assert [d.model for d in out] == [None, "effort-model", "budget-model"]
+    assert [d.model_aware for d in out] == [False, True, True]
+    with pytest.raises(ConfigError, match="2 model names for 3 prompts"):
+        router.route_batch([EASY, EASY, HARD], model=["a", "b"])
+
+
+def test_the_cache_tells_models_apart(router):
+    a = router.route(EASY, model="effort-model")
+    b = router.route(EASY, model="budget-model")
+    assert a.model != b.model and router.route(EASY, model="effort-model") is a
+
+
+def test_request_params_send_the_decisions_effort(router):
+    d = router.route(HARD, model="effort-model")
+    params = request_params(d, "openai", "o4-mini")
+    assert params.get("reasoning_effort") == d.effort
