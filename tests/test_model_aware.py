@@ -85,3 +85,22 @@ def test_request_params_send_the_decisions_effort(router):
     d = router.route(HARD, model="effort-model")
     params = request_params(d, "openai", "o4-mini")
     assert params.get("reasoning_effort") == d.effort
+
+
+def test_evaluate_replays_runs_at_levels_model_aware_and_agnostic(router):
+    from budgetrouter.train import evaluate_bundle
+    from tests.conftest import make_level_observations
+
+    report = evaluate_bundle(
+        router, make_level_observations(seed=5), include_training_families=True
+    )
+    levels = report["levels"]["observations"]
+    assert set(levels["models"]) == {"effort-model", "budget-model"}
+    for kinds in levels["models"].values():
+        for kind in ("model_aware", "model_agnostic"):
+            r = kinds[kind]
+            assert -0.01 <= r["tokens_saved"] <= 1 and r["accuracy_kept"] > 0
+            assert r["oracle"]["tokens_saved"] >= r["best_level"]["tokens_saved"] - 1e-9
+    mean = levels["mean"]
+    assert mean["model_aware"]["accuracy_kept"] >= 0.9
+    assert "best_single_decision" in mean["model_agnostic"]

@@ -204,7 +204,7 @@ def level_runs(observations: pd.DataFrame, models: dict[str, ModelLevels]) -> di
         runs = frame.loc[frame["model"] == name]
         index = {lv: i for i, lv in enumerate(levels.levels)}
         k = runs["level"].map(index)
-        source = runs["source"].fillna("") if "source" in runs else ""
+        source = runs["source"].fillna("observations") if "source" in runs else "observations"
         runs = runs.assign(_k=k.to_numpy(), _source=source)
         cols = list(range(len(levels.levels)))
         correct, tokens = (
