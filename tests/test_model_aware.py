@@ -104,3 +104,17 @@ def test_evaluate_replays_runs_at_levels_model_aware_and_agnostic(router):
     mean = levels["mean"]
     assert mean["model_aware"]["accuracy_kept"] >= 0.9
     assert "best_single_decision" in mean["model_agnostic"]
+
+
+def test_known_models_record_the_provider_rows_that_cover_them():
+    from budgetrouter.train.level_fit import provider_rows
+
+    (o4,) = provider_rows("o4-mini", "effort")
+    assert o4["provider"] == "openai" and o4["style"] == "effort" and o4["source"]
+    (flash,) = provider_rows("gemini-2.5-flash", "budget")
+    assert flash["provider"] == "gemini" and flash["style"] == "budget"
+    assert provider_rows("qwen3-8b", "on_off") == []  # served by a generic server row only
+
+
+def test_the_manifest_keeps_the_capability_rows(router):
+    assert set(router.manifest["levels"]["capabilities"]) == set(router.known_models)

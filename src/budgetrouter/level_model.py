@@ -35,6 +35,9 @@ class LevelModel:
         The known models' levels, by model name.
     prices
         Calibrated price of a reasoning token per model (units of success); set by training.
+    capabilities
+        By model, the provider capability rows that cover it (provider, control style, accepted
+        efforts or budget range, source page), recorded beside the levels seen in training.
     params
         LightGBM settings (keywords of :func:`budgetrouter.estimators.lgbm_params`).
     """
@@ -43,10 +46,12 @@ class LevelModel:
         self,
         models: Mapping[str, ModelLevels],
         prices: Mapping[str, float] | None = None,
+        capabilities: Mapping[str, list[dict[str, Any]]] | None = None,
         **params: Any,
     ) -> None:
         self.models = dict(sorted(models.items()))
         self.prices = dict(prices or {})
+        self.capabilities = dict(capabilities or {})
         self.params = params
         self._codes = {name: i for i, name in enumerate(self.models)}
         self._offsets: dict[str, int] = {}
@@ -228,6 +233,7 @@ class LevelModel:
         return {
             "models": [lv.to_dict() for lv in self.models.values()],
             "prices": self.prices,
+            "capabilities": self.capabilities,
         }
 
     @classmethod
@@ -238,7 +244,11 @@ class LevelModel:
         from budgetrouter.levels import ModelLevels
 
         models = {d["model"]: ModelLevels.from_dict(d) for d in data["models"]}
-        model = cls(models, {k: float(v) for k, v in data["prices"].items()})
+        model = cls(
+            models,
+            {k: float(v) for k, v in data["prices"].items()},
+            data.get("capabilities", {}),
+        )
         model.success_booster_ = success
         model.cost_booster_ = cost
         return model

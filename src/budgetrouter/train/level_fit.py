@@ -162,6 +162,38 @@ def fit_levels(
     return LevelFit(final, heldout, oof)
 
 
+def provider_rows(model: str, control: str) -> list[dict[str, Any]]:
+    """The capability rows of the named providers that cover ``model``, as JSON.
+
+    Rows that match every model (the generic vLLM, SGLang and OpenRouter rows) are left out; a
+    row whose control differs from the one seen in training (``control``) is logged.
+    """
+    from dataclasses import asdict
+
+    from budgetrouter.errors import ConfigError
+    from budgetrouter.providers import PROVIDERS, capability
+
+    rows: list[dict[str, Any]] = []
+    for provider in PROVIDERS:
+        try:
+            cap = capability(provider, model)
+        except ConfigError:
+            continue
+        if not cap.prefix or any(r["provider"] == cap.provider for r in rows):
+            continue
+        seen = {"budget": "budget", "effort": "effort", "adaptive": "effort"}.get(cap.style)
+        if seen != control and not (control == "on_off" and cap.can_disable):
+            logger.warning(
+                "model %s: run at %s levels in training, but %s's table steers it by %s",
+                model,
+                control,
+                cap.provider,
+                cap.style,
+            )
+        rows.append(asdict(cap))
+    return rows
+
+
 @dataclass(frozen=True)
 class ModelLevelsFit:
     """What :func:`fit_model_levels` returns.
@@ -230,6 +262,7 @@ def fit_model_levels(
         config.lgbm_settings(),
         config.n_outer_folds,
     )
+    fit.model.capabilities = {m: provider_rows(m, lv.control) for m, lv in models.items()}
     report = level_report(
         runs,
         fit.heldout,
