@@ -118,3 +118,57 @@ def test_known_models_record_the_provider_rows_that_cover_them():
 
 def test_the_manifest_keeps_the_capability_rows(router):
     assert set(router.manifest["levels"]["capabilities"]) == set(router.known_models)
+
+
+def test_escalation_moves_up_the_models_own_levels(router):
+    d = router.route(EASY, model="effort-model")
+    seen = [d.effort]
+    while (d := router.escalate(d)) is not None:
+        seen.append(d.effort)
+    assert seen == ["low", "medium", "high"][["low", "medium", "high"].index(seen[0]) :]
+    b = router.route(EASY, model="budget-model")
+    budgets = [b.budget_tokens]
+    while (b := router.escalate(b)) is not None:
+        budgets.append(b.budget_tokens)
+    assert budgets == [0, 512, 2048][[0, 512, 2048].index(budgets[0]) :]
+    agnostic = router.escalate(router.route(EASY, model="not-known"))
+    assert agnostic is None or agnostic.effort is None
+
+
+@pytest.mark.parametrize(
+    "bad", [{"effort-model": 1}, {"effort-model"}, b"effort-model", 7, [None, ["x"]]]
+)
+def test_model_containers_that_are_not_one_name_per_prompt_are_refused(router, bad):
+    with pytest.raises(ConfigError, match="model"):
+        router.route_batch([EASY, HARD], model=bad)
+
+
+def test_models_as_array_or_series_and_odd_names(router):
+    import numpy as np
+    import pandas as pd
+
+    for models in (np.array(["effort-model", "budget-model"]), pd.Series(["effort-model", None])):
+        out = router.route_batch([EASY, HARD], model=models)
+        assert out[0].model == "effort-model" and out[0].model_aware
+    for bad in (" effort-model", "effort-model\n", "\ud800"):
+        with pytest.raises(ConfigError, match="model"):
+            router.route(EASY, model=bad)
+    with pytest.raises(ConfigError, match="model"):
+        router.knows_model(None)  # type: ignore[arg-type]
+
+
+def test_request_params_refuse_under_strict_what_they_would_clamp(router):
+    from dataclasses import replace
+
+    d = router.route(HARD, model="effort-model")
+    wrong = replace(d, model="o4-mini", effort="xhigh")
+    notes = request_params(wrong, "openai", "o4-mini").notes
+    assert any("not one" in n for n in notes)
+    with pytest.raises(ConfigError, match="xhigh"):
+        request_params(wrong, "openai", "o4-mini", strict=True)
+    made_for = replace(d, model="o4-mini", effort="low")
+    assert any("made for" in n for n in request_params(made_for, "openai", "gpt-5.1").notes)
+    openrouter = request_params(made_for, "openrouter", "openai/o4-mini")
+    assert openrouter["extra_body"]["reasoning"] == {"effort": "low"}
+    server = request_params(replace(made_for, model="gpt-oss-20b"), "vllm", "gpt-oss-20b")
+    assert server["reasoning_effort"] == "low"

@@ -228,6 +228,17 @@ class LevelModel:
             )
         return out
 
+    def escalate(self, decision: Decision, model: str, rules: TierRules) -> Decision | None:
+        """The model's next level up from where ``decision`` lands, or ``None`` at its top."""
+        levels = self.models[model]
+        index = levels.landing(decision.tier, decision.budget_tokens, decision.effort)
+        if index >= levels.top:
+            return None
+        tier, budget, effort = levels.decision_parts(index + 1, rules)
+        return replace(
+            decision, tier=tier, budget_tokens=budget, effort=effort, expected_tokens=None
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The known models and their prices, JSON-ready (the boosters are saved apart)."""
         return {

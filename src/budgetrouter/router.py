@@ -7,6 +7,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,9 +144,14 @@ class Router:
         """The next tier up for a run cut off while thinking, or ``None`` at the top.
 
         Follows this bundle's tier thresholds (see :meth:`TierRules.escalate
-        <budgetrouter.decision.TierRules.escalate>`).
+        <budgetrouter.decision.TierRules.escalate>`). A model-aware decision moves up the
+        model's own levels (the next effort level, the next budget), ``None`` at its top.
         """
-        return self.policy.tiers.escalate(decision)
+        known = self.levels.resolve(decision.model) if self.levels and decision.model else None
+        if decision.model_aware and known is not None and self.levels is not None:
+            return self.levels.escalate(decision, known, self.policy.tiers)
+        up = self.policy.tiers.escalate(decision)
+        return None if up is None else replace(up, effort=None, expected_tokens=None)
 
     @property
     def known_models(self) -> list[str]:
@@ -153,7 +159,14 @@ class Router:
         return list(self.levels.models) if self.levels is not None else []
 
     def knows_model(self, model: str) -> bool:
-        """Whether ``model`` gets model-aware decisions (matched as in :meth:`route`)."""
+        """Whether ``model`` gets model-aware decisions (matched as in :meth:`route`).
+
+        Raises
+        ------
+        ConfigError
+            If ``model`` is not a non-empty string.
+        """
+        _check_model(model)
         return self.levels is not None and self.levels.resolve(model) is not None
 
     def route(self, prompt: str, model: str | None = None) -> Decision:
@@ -188,7 +201,9 @@ class Router:
         >>> router.route("What is 2 + 3?").tier  # doctest: +SKIP
         'none'
         """
-        if self.config.cache_size and prompt_problem(prompt) is None and _model_ok(model):
+        if model is not None:
+            _check_model(model)
+        if self.config.cache_size and prompt_problem(prompt) is None:
             key = _key(prompt, model)
             with self._cache_lock:
                 hit = self._cache.get(key)
@@ -274,17 +289,21 @@ class Router:
         """One model name (or ``None``) per prompt, checked; unknown ones warned or refused."""
         from budgetrouter.errors import ConfigError
 
-        if model is None or isinstance(model, str) or not isinstance(model, Sequence):
+        if model is None or isinstance(model, str):
             models: list[str | None] = [model] * n
+        elif isinstance(model, bytes | dict | set | frozenset) or not hasattr(model, "__iter__"):
+            raise ConfigError(
+                "model must be one model name (a string), or a list with one name (or None) "
+                f"per prompt; got {type(model).__name__}"
+            )
         else:
-            models = list(model)
+            models = [None if _missing(m) else m for m in model]
             if len(models) != n:
                 raise ConfigError(f"got {len(models)} model names for {n} prompts; give one each")
-        for name in set(models):
-            if not _model_ok(name):
-                raise ConfigError(
-                    f"model must be a non-empty string naming the model called, got {name!r}"
-                )
+        for name in models:
+            if name is not None:
+                _check_model(name)
+        for name in dict.fromkeys(models):
             if name is not None and not self.knows_model(name):
                 message = (
                     f"model {name!r} is not one this bundle knows ({self.known_models}); "
@@ -341,8 +360,31 @@ def _key(prompt: str, model: str | None = None) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-def _model_ok(model: object) -> bool:
-    return model is None or (isinstance(model, str) and bool(model.strip()))
+def _missing(value: object) -> bool:
+    """``None``, NaN or ``pandas.NA``: no model named for that prompt."""
+    return (
+        value is None
+        or (isinstance(value, float) and value != value)
+        or type(value).__name__ == "NAType"
+    )
+
+
+def _check_model(model: object) -> None:
+    """Raise :class:`ConfigError` unless ``model`` is a non-empty, encodable string."""
+    from budgetrouter.errors import ConfigError
+
+    if not isinstance(model, str) or not model.strip() or model != model.strip():
+        raise ConfigError(
+            "model must be a non-empty string naming the model called, with no surrounding "
+            f"spaces, got {model!r}"
+        )
+    try:
+        model.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(
+            f"model {model!r} is not valid text (an unpaired surrogate at character "
+            f"{exc.start}); pass the model's name"
+        ) from exc
 
 
 def prompt_problem(prompt: object) -> str | None:

@@ -155,3 +155,12 @@ def test_a_bad_model_field_names_its_line(level_bundle, tmp_path, capsys):
     assert main(["route", "--input", str(src), "--bundle", str(level_bundle)]) == 2
     err = capsys.readouterr().err
     assert "row 1" in err and "must be a non-empty string" in err
+
+
+def test_strict_model_names_the_option_for_an_unknown_model_option(level_bundle, capsys):
+    argv = ["route", "fine", "--model", "gpt-9", "--strict-model", "--bundle", str(level_bundle)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--model" in err and "gpt-9" in err and "Traceback" not in err
+    assert main(["route", "fine", "--model", " ", "--bundle", str(level_bundle)]) == 2
+    assert "--model must name the model" in capsys.readouterr().err

@@ -101,3 +101,13 @@ def test_contract_checks_the_new_columns():
         validate_observations(pd.DataFrame({**base, "count_includes_answer": ["maybe"]}), "t")
     ok = validate_observations(pd.DataFrame({**base, "effort": ["low"], "setting": ["low_e"]}), "t")
     assert ok["effort"].iloc[0] == "low" and not ok["count_includes_answer"].iloc[0]
+
+
+def test_contract_refuses_contradicting_levels():
+    base = {"prompt": ["q"], "reasoning_tokens": [5], "correct": [True]}
+    with pytest.raises(DataError, match="not both"):
+        validate_observations(pd.DataFrame({**base, "effort": ["high"], "budget": [0]}), "t")
+    with pytest.raises(DataError, match="whole number"):
+        validate_observations(pd.DataFrame({**base, "budget": [0.5]}), "t")
+    with pytest.raises(DataError, match="model must be"):
+        validate_observations(pd.DataFrame({**base, "model": ["  "]}), "t")

@@ -125,16 +125,16 @@ def run(args: argparse.Namespace) -> int:
             problem = prompt_problem(prompt)
             if problem is not None:
                 raise DataError(args.input, f"the prompt {problem}", row=lineno, field="prompt")
-    if args.strict_model:  # name the line of a model the bundle does not know
+    if args.model is not None and not (args.model.strip() and args.model == args.model.strip()):
+        raise UsageError(f"--model must name the model called, got {args.model!r}")
+    if args.strict_model:  # name the line (or the option) of a model the bundle does not know
         for lineno, _, _, model in items:
             name = model or args.model
             if name is not None and not router.knows_model(name):
-                raise DataError(
-                    args.input or "--model",
-                    f"model {name!r} is not one this bundle knows ({router.known_models})",
-                    row=lineno or None,
-                    field="model",
-                )
+                known = f"model {name!r} is not one this bundle knows ({router.known_models})"
+                if model is None:
+                    raise UsageError(f"--model: {known}")
+                raise DataError(args.input, known, row=lineno, field="model")
     rows = []
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]

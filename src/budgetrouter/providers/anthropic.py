@@ -61,7 +61,7 @@ def messages_params(req: Request) -> dict[str, Any]:
         return {
             "max_tokens": max_tokens or ADAPTIVE_MAX_TOKENS + answer,
             "thinking": {"type": "adaptive"},
-            "output_config": {"effort": effort_level(decision, cap, notes)},
+            "output_config": {"effort": effort_level(decision, cap, notes, strict)},
         }
     if decision.no_thinking:
         return {"max_tokens": max_tokens or answer}

@@ -184,7 +184,9 @@ def get_path(data: Any, *path: str) -> Any:
     return data
 
 
-def effort_level(decision: Decision, cap: Capability, notes: list[str]) -> str:
+def effort_level(
+    decision: Decision, cap: Capability, notes: list[str], strict: bool = False
+) -> str:
     """The effort level of the decision's tier on ``cap``, noting a tier none not honoured.
 
     Parameters
@@ -195,6 +197,8 @@ def effort_level(decision: Decision, cap: Capability, notes: list[str]) -> str:
         An ``effort`` or ``adaptive`` capability row.
     notes
         The call's notes; gains a line when tier none cannot switch thinking off.
+    strict
+        Refuse a decision's own effort the row does not accept, instead of noting it.
 
     Returns
     -------
@@ -202,14 +206,16 @@ def effort_level(decision: Decision, cap: Capability, notes: list[str]) -> str:
         The decision's own ``effort`` when the row accepts it (a model-aware decision), else
         :func:`budgetrouter.decision.effort_for_tier` among the row's levels.
     """
+    level = effort_for_tier(decision.tier, cap.efforts)
     if decision.effort is not None:
         if decision.effort in cap.efforts:
             return decision.effort
-        notes.append(
+        refuse_or_warn(
+            strict,
             f"effort {decision.effort!r} is not one {cap.prefix or cap.provider} accepts "
-            f"{list(cap.efforts)}; sent the effort of tier {decision.tier!r}"
+            f"{list(cap.efforts)}; sent the effort of tier {decision.tier!r}, {level!r}",
+            notes,
         )
-    level = effort_for_tier(decision.tier, cap.efforts)
     if decision.no_thinking and level != "none":
         notes.append(
             f"tier none: {cap.prefix or cap.provider} cannot switch thinking off; sent the lowest "

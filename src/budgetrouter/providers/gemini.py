@@ -53,10 +53,11 @@ def generate_content_params(req: Request) -> dict[str, Any]:
     ConfigError
         With ``strict=True``, for a combination that needs clamping.
     """
-    decision, cap, max_tokens, _, _, notes = req
+    decision, cap, max_tokens, _, strict, notes = req
     config: dict[str, Any] = {}
     if cap.style == "effort":
-        config["thinking_config"] = {"thinking_level": effort_level(decision, cap, notes)}
+        level = effort_level(decision, cap, notes, strict)
+        config["thinking_config"] = {"thinking_level": level}
     elif decision.no_thinking:
         if cap.can_disable:
             config["thinking_config"] = {"thinking_budget": 0}

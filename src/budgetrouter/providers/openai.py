@@ -58,7 +58,9 @@ def chat_params(req: Request) -> dict[str, Any]:
         ``reasoning_effort``, the tier's level among the family's, and ``max_completion_tokens``
         when the caller set a limit.
     """
-    out: dict[str, Any] = {"reasoning_effort": effort_level(req.decision, req.cap, req.notes)}
+    out: dict[str, Any] = {
+        "reasoning_effort": effort_level(req.decision, req.cap, req.notes, req.strict)
+    }
     if req.max_tokens is not None:
         out["max_completion_tokens"] = req.max_tokens
     return out
@@ -73,7 +75,9 @@ def responses_params(req: Request) -> dict[str, Any]:
         ``reasoning={"effort": ...}`` as for Chat Completions, with the limit as
         ``max_output_tokens``.
     """
-    out: dict[str, Any] = {"reasoning": {"effort": effort_level(req.decision, req.cap, req.notes)}}
+    out: dict[str, Any] = {
+        "reasoning": {"effort": effort_level(req.decision, req.cap, req.notes, req.strict)}
+    }
     if req.max_tokens is not None:
         out["max_output_tokens"] = req.max_tokens
     return out

@@ -21,6 +21,10 @@ CAPABILITIES: tuple[Capability, ...] = (
 )  # fmt: skip
 
 
+#: The ``reasoning.effort`` values OpenRouter accepts.
+OPENROUTER_EFFORTS: tuple[str, ...] = ("minimal", "low", "medium", "high")
+
+
 def openrouter_params(req: Request) -> dict[str, Any]:
     """OpenAI-client keyword arguments for OpenRouter.
 
@@ -35,8 +39,11 @@ def openrouter_params(req: Request) -> dict[str, Any]:
         With ``strict=True``, for a combination that needs clamping.
     """
     decision, max_tokens = req.decision, req.max_tokens
-    if decision.no_thinking:
-        reasoning: dict[str, Any] = {"enabled": False}
+    if decision.effort is not None and decision.effort in OPENROUTER_EFFORTS:
+        # A model-aware decision names the model's own effort level: send it as that.
+        reasoning: dict[str, Any] = {"effort": decision.effort}
+    elif decision.no_thinking:
+        reasoning = {"enabled": False}
     elif decision.budget_tokens is None:
         reasoning = {"effort": "high"}
     else:

@@ -25,6 +25,7 @@ from budgetrouter.providers.base import (
     TokenCounter,
     Usage,
     plain,
+    refuse_or_warn,
 )
 
 if TYPE_CHECKING:
@@ -148,6 +149,18 @@ def request_params(
         raise ConfigError(f"max_tokens must be positive, got {max_tokens!r}")
     cap = capability(provider, model)
     notes: list[str] = []
+    asked = (
+        decision.model.rsplit("/", 1)[-1].lower()
+        if decision.model_aware and decision.model
+        else None
+    )
+    if asked is not None and asked != model.rsplit("/", 1)[-1].lower():
+        refuse_or_warn(
+            strict,
+            f"the decision was made for {decision.model!r}, not {model!r}: its level is "
+            f"{decision.model!r}'s; route for {model!r} to get its own",
+            notes,
+        )
     params = PROVIDERS[provider].params(
         Request(decision, cap, max_tokens, answer_tokens, strict, notes)
     )

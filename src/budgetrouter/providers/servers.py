@@ -49,6 +49,11 @@ def server_params(req: Request) -> dict[str, Any]:
         return {"extra_body": body, "max_tokens": max_tokens or answer}
     kwargs: dict[str, Any] = {"enable_thinking": True}
     body = {"chat_template_kwargs": kwargs}
+    if decision.effort is not None:
+        # A model-aware decision for an effort-steered model served here (gpt-oss): the
+        # server passes ``reasoning_effort`` to the model's chat template.
+        out: dict[str, Any] = {"extra_body": body, "reasoning_effort": decision.effort}
+        return {**out, **({"max_tokens": max_tokens} if max_tokens else {})}
     if decision.budget_tokens is None:
         return {"extra_body": body, **({"max_tokens": max_tokens} if max_tokens else {})}
     budget, total = budget_and_max_tokens(req)

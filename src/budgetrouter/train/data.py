@@ -142,6 +142,13 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         if name in out:
             col = out[name]
             fail(col.isna().to_numpy(dtype=bool) & (name == "group"), name, f"{name} is empty")
+            if name == "model":
+                text = col.map(lambda x: isinstance(x, str) and x.strip() != "")
+                fail(
+                    col.notna().to_numpy(dtype=bool) & ~text.to_numpy(dtype=bool),
+                    name,
+                    "model must be the model's name, a non-empty string (or empty for none)",
+                )
             out[name] = col.astype("string")
     if "group" not in out:
         out["group"] = out["prompt"]
@@ -182,10 +189,16 @@ def validate_observations(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         else:
             out[name] = pd.Series(pd.NA, index=out.index, dtype="string")
     fail(
-        out["effort"].notna().to_numpy(dtype=bool) & (out["budget"] > 0),
+        out["effort"].notna().to_numpy(dtype=bool) & ~np.isnan(out["budget"].to_numpy()),
         "effort",
-        "a run is made at an effort level or under a thinking budget, not both; "
-        "leave one of 'effort' and 'budget' empty",
+        "a run is made at an effort level or under a thinking budget (0 = thinking off), not "
+        "both; leave one of 'effort' and 'budget' empty",
+    )
+    budget_values = out["budget"].to_numpy()
+    fail(
+        ~np.isnan(budget_values) & (budget_values != np.floor(budget_values)),
+        "budget",
+        "budget must be a whole number of tokens",
     )
     for name in ("setting", "source"):
         out[name] = (
