@@ -43,9 +43,13 @@ def test_longest_prefix_wins():
 
 
 def test_bad_token_arguments():
-    with pytest.raises(ConfigError, match="answer_tokens must be positive, got 0"):
+    with pytest.raises(
+        ConfigError, match="answer_tokens must be a positive whole number of tokens, got 0"
+    ):
         request_params(SHORT, "anthropic", "claude-sonnet-4", answer_tokens=0)
-    with pytest.raises(ConfigError, match="max_tokens must be positive, got -1"):
+    with pytest.raises(
+        ConfigError, match="max_tokens must be a positive whole number of tokens, got -1"
+    ):
         request_params(SHORT, "anthropic", "claude-sonnet-4", max_tokens=-1)
 
 

@@ -165,3 +165,13 @@ def test_bad_values_are_shown_plainly(tmp_path):
     pd.DataFrame({"prompt": ["p"], "reasoning_tokens": [-3], "correct": [True]}).to_parquet(path)
     with pytest.raises(DataError, match=r"must be >= 0 \(got -3; 1 such row"):
         read_observations(path)
+
+
+def test_training_refuses_observations_where_no_run_is_correct():
+    from budgetrouter.embedders import HashingEmbedder
+    from budgetrouter.train import train_router
+    from tests.conftest import TINY, make_observations
+
+    wrong = make_observations().assign(correct=False)
+    with pytest.raises(DataError, match="no run is correct"):
+        train_router(wrong, TINY, HashingEmbedder(dim=8))

@@ -12,8 +12,10 @@ a response. Pure functions: no network, no SDK imported.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from budgetrouter._checks import is_int
+from budgetrouter.decision import Decision
 from budgetrouter.errors import ConfigError
 from budgetrouter.providers import anthropic, gemini, openai, openrouter, servers
 from budgetrouter.providers.base import (
@@ -27,9 +29,6 @@ from budgetrouter.providers.base import (
     plain,
     refuse_or_warn,
 )
-
-if TYPE_CHECKING:
-    from budgetrouter.decision import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +142,27 @@ def request_params(
     >>> dict(request_params(d, "anthropic", "claude-sonnet-4-6", max_tokens=4096))
     {'max_tokens': 4096, 'thinking': {'type': 'enabled', 'budget_tokens': 1024}}
     """
-    if answer_tokens < 1:
-        raise ConfigError(f"answer_tokens must be positive, got {answer_tokens!r}")
-    if max_tokens is not None and max_tokens < 1:
-        raise ConfigError(f"max_tokens must be positive, got {max_tokens!r}")
+    given: tuple[tuple[str, object], ...] = (
+        ("answer_tokens", answer_tokens),
+        ("max_tokens", max_tokens),
+    )
+    for name, value in given:
+        if (value is not None or name == "answer_tokens") and not (
+            is_int(value) and int(value) >= 1  # type: ignore[call-overload]
+        ):
+            raise ConfigError(
+                f"{name} must be a positive whole number of tokens, got {value!r}"
+                + ("" if name == "answer_tokens" else "; or None to size it from the budget")
+            )
+    if not isinstance(provider, str) or not isinstance(model, str) or not model.strip():
+        raise ConfigError(
+            f"provider and model must be names (strings), got {provider!r} and {model!r}"
+        )
+    if not isinstance(decision, Decision):
+        raise ConfigError(
+            f"decision must be a budgetrouter Decision (from Router.route), got "
+            f"{type(decision).__name__}"
+        )
     cap = capability(provider, model)
     notes: list[str] = []
     asked = (

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from budgetrouter.config import TrainConfig
-from budgetrouter.errors import ConfigError
+from budgetrouter.errors import ConfigError, DataError
 from budgetrouter.train.fit import TrainResult
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ def train_router(
     ------
     ConfigError
         If the data has too few task families to hold some out, or the target cannot be met.
+    DataError
+        If no run is correct (there would be no accuracy to keep).
     """
     import numpy as np
 
@@ -112,6 +114,12 @@ def train_router(
     emb_model = embedder if embedder is not None else get_embedder("minilm")
     started = time.perf_counter()
     targets = build_targets(observations, none_max_tokens=cfg.none_max_tokens, tiers=cfg.tiers)
+    if not targets.run_correct.any():
+        raise DataError(
+            "observations",
+            "no run is correct: there is no accuracy to keep and nothing to calibrate against; "
+            "check the 'correct' column",
+        )
     counts = target_counts(targets, len(observations))
     folds = outer_folds(targets, cfg)
     prompts = targets.prompts["prompt"].astype(str).tolist()
