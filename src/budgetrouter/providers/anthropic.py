@@ -25,13 +25,30 @@ from budgetrouter.providers.base import (
     refuse_or_warn,
 )
 
+#: The SDK refuses a non-streaming request whose ``max_tokens`` implies more than ten minutes:
+#: ``3600 * max_tokens / 128_000 > 600``, so above 21,333 tokens (``anthropic._base_client.
+#: _calculate_nonstreaming_timeout``), and above 8,192 for the models of its
+#: ``MODEL_NONSTREAMING_TOKENS`` (Opus 4 and 4.1).
+NONSTREAMING_MAX_TOKENS = 21_333
+_EXTENDED = "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"
+_LONG_REQUESTS = "https://github.com/anthropics/anthropic-sdk-python#long-requests"
+
 CAPABILITIES: tuple[Capability, ...] = (
     # budget_tokens >= 1024 and < max_tokens; no thinking block = thinking off
     Capability("anthropic", "claude", "budget", budget_min=1024,
-               source="https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"),
+               nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS, source=_EXTENDED),
+    # Opus 4 and 4.1: the SDK sends at most 8,192 max_tokens without streaming
+    Capability("anthropic", "claude-opus-4-0", "budget", budget_min=1024,
+               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
+    Capability("anthropic", "claude-opus-4-2025", "budget", budget_min=1024,
+               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
+    Capability("anthropic", "claude-opus-4-1", "budget", budget_min=1024,
+               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
+    Capability("anthropic", "claude-4-opus", "budget", budget_min=1024,
+               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
     # Opus 4.7 takes only thinking={"type": "adaptive"} with output_config.effort
     Capability("anthropic", "claude-opus-4-7", "adaptive", ("low", "medium", "high", "max"),
-               can_disable=False,
+               can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
                source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),
 )  # fmt: skip
 
@@ -57,16 +74,22 @@ def messages_params(req: Request) -> dict[str, Any]:
         With ``strict=True``, for a combination that needs clamping.
     """
     decision, cap, max_tokens, answer, strict, notes = req
+    limit = cap.nonstreaming_max_tokens or NONSTREAMING_MAX_TOKENS
+    if max_tokens is not None and max_tokens > limit:
+        notes.append(
+            f"max_tokens {max_tokens} is above the {limit} the anthropic SDK sends without "
+            "streaming: call messages.stream(...) or messages.create(..., stream=True)"
+        )
     if cap.style == "adaptive":
         return {
-            "max_tokens": max_tokens or ADAPTIVE_MAX_TOKENS + answer,
+            "max_tokens": max_tokens or min(ADAPTIVE_MAX_TOKENS + answer, limit),
             "thinking": {"type": "adaptive"},
             "output_config": {"effort": effort_level(decision, cap, notes, strict)},
         }
     if decision.no_thinking:
         return {"max_tokens": max_tokens or answer}
     if decision.budget_tokens is None:  # no cap: all of max_tokens but the answer's room
-        total = max_tokens or UNCAPPED_MAX_TOKENS
+        total = max_tokens or min(UNCAPPED_MAX_TOKENS, limit)
         budget = total - answer
         if budget < cap.budget_min:
             refuse_or_warn(
@@ -77,8 +100,18 @@ def messages_params(req: Request) -> dict[str, Any]:
             )
             budget, total = cap.budget_min, cap.budget_min + answer
         return {"max_tokens": total, "thinking": {"type": "enabled", "budget_tokens": budget}}
-    capped, limit = budget_and_max_tokens(req)
-    return {"max_tokens": limit, "thinking": {"type": "enabled", "budget_tokens": capped}}
+    capped, sized = budget_and_max_tokens(req)
+    if max_tokens is None and capped is not None and sized is not None and sized > limit:
+        lowered = max(limit - answer, cap.budget_min)
+        refuse_or_warn(
+            strict,
+            f"budget {capped} plus {answer} answer tokens is above the {limit} max_tokens the "
+            f"anthropic SDK sends without streaming; budget lowered to {lowered} (pass "
+            "max_tokens and stream to keep it)",
+            notes,
+        )
+        capped, sized = lowered, lowered + answer
+    return {"max_tokens": sized, "thinking": {"type": "enabled", "budget_tokens": capped}}
 
 
 def _is_message(response: dict[str, Any]) -> bool:

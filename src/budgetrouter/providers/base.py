@@ -46,6 +46,9 @@ class Capability:
         Whether thinking can be switched off entirely.
     source
         The provider's documentation of the rule.
+    nonstreaming_max_tokens
+        The largest ``max_tokens`` the provider's SDK sends without streaming (``None``: no
+        such limit).
     """
 
     provider: str
@@ -56,6 +59,7 @@ class Capability:
     budget_max: int | None = None
     can_disable: bool = True
     source: str = ""
+    nonstreaming_max_tokens: int | None = None
 
 
 class Request(NamedTuple):

@@ -67,11 +67,16 @@ def generate_content_params(req: Request) -> dict[str, Any]:
                 f"budget {cap.budget_min}"
             )
             config["thinking_config"] = {"thinking_budget": cap.budget_min}
-    elif decision.budget_tokens is None:
+    elif decision.budget_tokens is None and max_tokens is None:
         config["thinking_config"] = {"thinking_budget": -1}  # dynamic thinking
+    elif decision.budget_tokens is None and max_tokens is not None:
+        # Thinking counts toward max_output_tokens: keep the answer's room.
+        room = max(max_tokens - req.answer, cap.budget_min)
+        room = room if cap.budget_max is None else min(room, cap.budget_max)
+        config["thinking_config"] = {"thinking_budget": room}
     else:
-        budget, max_tokens = budget_and_max_tokens(req)
-        config["thinking_config"] = {"thinking_budget": budget}
+        capped, max_tokens = budget_and_max_tokens(req)
+        config["thinking_config"] = {"thinking_budget": capped}
     if max_tokens is not None:
         config["max_output_tokens"] = max_tokens
     return {"config": config}

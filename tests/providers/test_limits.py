@@ -1,0 +1,58 @@
+"""Limits outside each provider's parameter rules: the SDK's non-streaming cap, answer room."""
+
+import anthropic
+import pytest
+from anthropic._constants import MODEL_NONSTREAMING_TOKENS
+
+from budgetrouter.decision import Decision, TierRules
+from budgetrouter.errors import ConfigError
+from budgetrouter.providers import request_params
+
+LONG = Decision("long", None, 3000, 6000, 0.0, False, "v")
+BIG = Decision("long", 30000, 3000, 6000, 0.0, False, "v")
+
+
+def sdk_accepts(model: str, max_tokens: int) -> bool:
+    """Whether the real anthropic client sends this ``max_tokens`` without streaming."""
+    client = anthropic.Anthropic(api_key="test-key")
+    try:
+        client._calculate_nonstreaming_timeout(max_tokens, MODEL_NONSTREAMING_TOKENS.get(model))
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "model", ["claude-sonnet-4-5", "claude-opus-4-20250514", "claude-opus-4-1"]
+)
+@pytest.mark.parametrize("decision", [LONG, BIG])
+def test_anthropic_requests_stay_within_the_non_streaming_limit(model, decision):
+    params = request_params(decision, "anthropic", model)
+    assert sdk_accepts(model, params["max_tokens"]), params
+    thinking = params["thinking"]["budget_tokens"]
+    assert params["max_tokens"] - thinking >= 1  # the answer keeps room
+
+
+def test_every_escalation_is_sendable():
+    rules = TierRules()
+    decision = Decision("none", 0, 10, 50, 0.9, False, "v")
+    while (decision := rules.escalate(decision)) is not None:
+        params = request_params(decision, "anthropic", "claude-sonnet-4-5")
+        assert sdk_accepts("claude-sonnet-4-5", params["max_tokens"])
+
+
+def test_a_lowered_budget_is_refused_under_strict_and_a_long_max_tokens_says_stream():
+    with pytest.raises(ConfigError, match="without streaming"):
+        request_params(BIG, "anthropic", "claude-sonnet-4-5", strict=True)
+    params = request_params(LONG, "anthropic", "claude-sonnet-4-5", max_tokens=64000)
+    assert params["max_tokens"] == 64000
+    assert any("stream" in note for note in params.notes)
+
+
+def test_gemini_uncapped_thinking_leaves_the_answer_room_in_max_tokens():
+    params = request_params(LONG, "gemini", "gemini-2.5-flash", max_tokens=4000, answer_tokens=500)
+    config = params["config"]
+    assert config["max_output_tokens"] == 4000
+    assert config["thinking_config"]["thinking_budget"] == 3500
+    dynamic = request_params(LONG, "gemini", "gemini-2.5-flash")["config"]
+    assert dynamic["thinking_config"]["thinking_budget"] == -1  # no max_tokens to share
