@@ -71,8 +71,8 @@ class OutcomeLog:
             prompt (each prompt its own family).
         correct
             Quality of the answer (bool or score in [0, 1]) when the caller knows it. Without
-            it the row records whether the run finished (not cut off) as its success, and says
-            so in ``correct_source``.
+            it the row records whether the run finished with an answer (not cut off, refused or
+            failed: ``status``) as its success, and says so in ``correct_source``.
 
         Returns
         -------
@@ -91,7 +91,7 @@ class OutcomeLog:
                 "tokens; a count must be a non-negative integer. Nothing was logged"
             )
         if correct is None:
-            score, source = float(not usage.truncated), "finished"
+            score, source = float(usage.status == "finished"), "finished"
         else:
             score, source = float(correct), "caller"
         row = {
@@ -100,6 +100,7 @@ class OutcomeLog:
             "correct": score,
             "correct_source": source,
             "truncated": usage.truncated,
+            "status": usage.status,
             "model": model,
             "group": group or "p-" + hashlib.sha1(prompt.encode("utf-8")).hexdigest()[:12],
             "budget": decision.budget_tokens,

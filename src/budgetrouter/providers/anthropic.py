@@ -21,6 +21,7 @@ from budgetrouter.providers.base import (
     budget_and_max_tokens,
     count_text,
     effort_level,
+    ended,
     get_path,
     refuse_or_warn,
 )
@@ -118,14 +119,32 @@ def _is_message(response: dict[str, Any]) -> bool:
     return response.get("type") == "message" and isinstance(response.get("content"), list)
 
 
+#: Messages ``stop_reason`` -> how the run ended (anything else: ``failed``).
+STOP_STATUS: dict[str, str] = {
+    "end_turn": "finished",
+    "stop_sequence": "finished",
+    "tool_use": "finished",
+    "pause_turn": "finished",
+    "max_tokens": "truncated",
+    "model_context_window_exceeded": "truncated",
+    "refusal": "refused",
+}
+
+
 def _message_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
-    cut = response.get("stop_reason") == "max_tokens"
-    counted = get_path(response, "usage", "output_tokens_details", "reasoning_tokens")
+    """Thinking tokens from ``usage.output_tokens_details.thinking_tokens`` when reported.
+
+    That field counts the raw reasoning even when the response's thinking is summarised,
+    redacted or omitted; without it, the thinking blocks' text is counted.
+    """
+    status = STOP_STATUS.get(str(response.get("stop_reason")), "failed")
+    details = get_path(response, "usage", "output_tokens_details") or {}
+    counted = details.get("thinking_tokens", details.get("reasoning_tokens"))
     if counted is not None:
-        return Usage(int(counted), cut, "anthropic")
+        return ended(counted, status, "anthropic")
     blocks = response.get("content") or []
     thinking = "".join(b.get("thinking") or "" for b in blocks if b.get("type") == "thinking")
-    return Usage(count_text(thinking, count_tokens), cut, "anthropic")
+    return ended(count_text(thinking, count_tokens), status, "anthropic")
 
 
 ANTHROPIC = Provider("anthropic", CAPABILITIES, messages_params, _is_message, _message_usage)

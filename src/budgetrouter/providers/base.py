@@ -88,16 +88,36 @@ class Usage:
     Attributes
     ----------
     reasoning_tokens
-        Tokens spent thinking.
+        Tokens spent thinking, as the response reports them (a reader passes on a count that
+        is not a whole number; :meth:`budgetrouter.outcomes.OutcomeLog.record` refuses it).
     truncated
         The run hit its output or thinking limit before it finished.
     provider
         The provider whose reader read the response.
+    status
+        How the run ended, one of :data:`STATUSES`: ``finished`` (an answer), ``truncated``
+        (cut off by a token or context limit), ``refused`` (a refusal or a content filter),
+        ``failed`` (an error, a cancelled or failed response).
     """
 
     reasoning_tokens: int
     truncated: bool
     provider: str
+    status: str = "finished"
+
+
+#: How a run can end (:attr:`Usage.status`).
+STATUSES: tuple[str, ...] = ("finished", "truncated", "refused", "failed")
+
+
+def ended(tokens: Any, status: str, provider: str) -> Usage:
+    """The :class:`Usage` of a run that ended with ``status`` (``truncated`` follows it).
+
+    A count that is a whole float (``512.0``) becomes an int; any other value is passed on.
+    """
+    if isinstance(tokens, float) and tokens.is_integer():
+        tokens = int(tokens)
+    return Usage(tokens, status == "truncated", provider, status)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from budgetrouter.providers.base import (
     Usage,
     budget_and_max_tokens,
     effort_level,
+    ended,
+    get_path,
 )
 
 _THINKING = "https://ai.google.dev/gemini-api/docs/thinking"
@@ -90,10 +92,33 @@ def _gemini_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -
     meta = response.get("usage_metadata") or response.get("usageMetadata") or {}
     tokens = meta.get("thoughts_token_count") or meta.get("thoughtsTokenCount") or 0
     reasons = [
-        str(c.get("finish_reason") or c.get("finishReason") or "")
+        str(c.get("finish_reason") or c.get("finishReason") or "").rsplit(".", 1)[-1]
         for c in response.get("candidates") or []
     ]
-    return Usage(int(tokens), any(x.endswith("MAX_TOKENS") for x in reasons), "gemini")
+    blocked = get_path(response, "prompt_feedback", "block_reason") or get_path(
+        response, "promptFeedback", "blockReason"
+    )
+    statuses = [FINISH_STATUS.get(r, "failed") for r in reasons] or [
+        "refused" if blocked else "failed"
+    ]
+    worst = max(statuses, key=lambda s: ("finished", "truncated", "refused", "failed").index(s))
+    return ended(tokens, worst, "gemini")
+
+
+#: ``finish_reason`` -> how the run ended (anything else: ``failed``).
+FINISH_STATUS: dict[str, str] = {
+    "STOP": "finished",
+    "MAX_TOKENS": "truncated",
+    "SAFETY": "refused",
+    "RECITATION": "refused",
+    "BLOCKLIST": "refused",
+    "PROHIBITED_CONTENT": "refused",
+    "SPII": "refused",
+    "IMAGE_SAFETY": "refused",
+    "LANGUAGE": "failed",
+    "MALFORMED_FUNCTION_CALL": "failed",
+    "OTHER": "failed",
+}
 
 
 GEMINI = Provider("gemini", CAPABILITIES, generate_content_params, _is_gemini, _gemini_usage)

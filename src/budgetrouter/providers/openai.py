@@ -22,6 +22,7 @@ from budgetrouter.providers.base import (
     Usage,
     count_text,
     effort_level,
+    ended,
     get_path,
 )
 
@@ -137,13 +138,13 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
 
     def read(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
         choice = first_choice(response) or {}
-        cut = choice.get("finish_reason") == "length"
+        status = CHAT_STATUS.get(str(choice.get("finish_reason")), "failed")
         counted = get_path(response, *_CHAT_REASONING)
         if counted is not None:
-            return Usage(int(counted), cut, provider)
+            return ended(counted, status, provider)
         message = choice.get("message") or {}
         text = message.get("reasoning_content") or message.get("reasoning") or ""
-        return Usage(count_text(text, count_tokens), cut, provider)
+        return ended(count_text(text, count_tokens), status, provider)
 
     return read
 
@@ -152,9 +153,30 @@ def _is_response(response: dict[str, Any]) -> bool:
     return response.get("object") == "response"
 
 
+#: Chat Completions ``finish_reason`` -> how the run ended (anything else: ``failed``).
+CHAT_STATUS: dict[str, str] = {
+    "stop": "finished",
+    "tool_calls": "finished",
+    "function_call": "finished",
+    "length": "truncated",
+    "content_filter": "refused",
+}
+
+
+def _response_status(response: dict[str, Any]) -> str:
+    """A Responses ``status`` (and ``incomplete_details.reason``) -> how the run ended."""
+    status = response.get("status")
+    if status == "completed":
+        return "finished"
+    if status == "incomplete":
+        reason = get_path(response, "incomplete_details", "reason")
+        return "refused" if reason == "content_filter" else "truncated"
+    return "failed"  # failed, cancelled, in_progress, queued
+
+
 def _response_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
     tokens = get_path(response, "usage", "output_tokens_details", "reasoning_tokens") or 0
-    return Usage(int(tokens), response.get("status") == "incomplete", "openai-responses")
+    return ended(tokens, _response_status(response), "openai-responses")
 
 
 OPENAI = Provider(
