@@ -219,4 +219,5 @@ def evaluate_levels(
                 for k in router.levels.levels_for(X, known)
             ]
         )
-    return level_report(runs, aware, agnostic, np.asarray(router.policy.grid), tiers)
+    decided = {m for m in runs if router.levels is not None and router.levels.resolve(m)}
+    return level_report(runs, aware, agnostic, np.asarray(router.policy.grid), tiers, decided)

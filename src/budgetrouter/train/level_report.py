@@ -74,6 +74,7 @@ def level_report(
     agnostic: Mapping[str, np.ndarray],
     grid: np.ndarray,
     rules: TierRules,
+    known: set[str] | None = None,
 ) -> dict[str, Any]:
     """Model-aware and model-agnostic decisions replayed on every known model's level runs.
 
@@ -89,6 +90,9 @@ def level_report(
         The budgets a single decision for every prompt may take.
     rules
         The bundle's tier rules (how a budget names its tier).
+    known
+        The models the router decided for on their own levels (default: all); for the others
+        ``model_aware`` holds model-agnostic decisions and ``known`` says so.
 
     Returns
     -------
@@ -111,11 +115,17 @@ def level_report(
         models: dict[str, Any] = {}
         for m, r in sub.items():
             models[m] = {
+                "known": known is None or m in known,
                 "model_aware": level_replay(r, aware[m][part[m]]),
                 "model_agnostic": level_replay(r, agnostic_levels(r, agnostic[m][part[m]], rules)),
             }
         mean: dict[str, dict[str, Any]] = {
-            kind: dict(_mean([models[m][kind] for m in models]))
+            kind: dict(
+                _mean(
+                    [models[m][kind] for m in models if models[m]["known"]]
+                    or [models[m][kind] for m in models]
+                )
+            )
             for kind in ("model_aware", "model_agnostic")
         }
         mean["model_agnostic"]["best_single_decision"] = best_single_decision(
@@ -126,9 +136,22 @@ def level_report(
 
 
 def level_metrics(report: Mapping[str, Any]) -> dict[str, float]:
-    """Flat metrics of a :func:`level_report` for MLflow (``levels.<source>.<kind>.<metric>``)."""
+    """Flat metrics of a :func:`level_report` for MLflow.
+
+    ``levels.<source>.<kind>.<metric>`` for the means over models and
+    ``levels.<source>.<model>.<kind>.accuracy_kept`` / ``.tokens_saved`` /
+    ``.best_level_tokens_saved`` per model.
+    """
     out = {}
     for source, part in report.items():
+        for model, kinds in part["models"].items():
+            for kind, r in kinds.items():
+                if not isinstance(r, Mapping):
+                    continue
+                name = f"levels.{source}.{model}.{kind}"
+                out[f"{name}.accuracy_kept"] = float(r["accuracy_kept"])
+                out[f"{name}.tokens_saved"] = float(r["tokens_saved"])
+                out[f"{name}.best_level_tokens_saved"] = float(r["best_level"]["tokens_saved"])
         for kind, mean in part["mean"].items():
             for key, value in mean.items():
                 if isinstance(value, float):

@@ -158,11 +158,15 @@ def build_report(
         if policy_name not in policies:
             continue
         saved, mine = policies[policy_name]["tokens_saved"], op["router"]["tokens_saved"]
-        word = "beats" if mine > saved else "does not beat"
+        gap = 100 * (mine - saved)
+        outcome = (
+            f"the router matches it ({gap:+.1f} points)"
+            if abs(gap) < 0.05
+            else f"the router {'beats' if gap > 0 else 'does not beat'} it by {gap:+.1f} points"
+        )
         verdict.append(
             f"At {_pct(kept)} of always-long accuracy the router saves {_pct(mine)} of "
-            f"reasoning tokens; {rival} saves {_pct(saved)}: the router {word} it by "
-            f"{100 * (mine - saved):+.1f} points."
+            f"reasoning tokens; {rival} saves {_pct(saved)}: {outcome}."
         )
 
     p = targets.prompts

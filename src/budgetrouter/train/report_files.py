@@ -88,8 +88,13 @@ def _levels(report: Mapping[str, Any]) -> list[str]:
     for source, part in levels.items():
         for model, kinds in part["models"].items():
             for kind, r in kinds.items():
+                if kind == "known":
+                    continue
+                label = kind.replace("_", "-")
+                if kind == "model_aware" and not kinds.get("known", True):
+                    label += " (unknown model: model-agnostic)"
                 lines.append(
-                    f"| {source} | {model} | {kind.replace('_', '-')} | "
+                    f"| {source} | {model} | {label} | "
                     f"{_pct(r['accuracy_kept'])} | {_pct(r['tokens_saved'])} | "
                     f"{r['best_level']['level']} | {_pct(r['best_level']['tokens_saved'])} | "
                     f"{_pct(r['oracle']['tokens_saved'])} |"
@@ -97,7 +102,8 @@ def _levels(report: Mapping[str, Any]) -> list[str]:
         for kind, m in part["mean"].items():
             single = m.get("best_single_decision")
             extra = (
-                f" (best single decision for every prompt: budget {single['budget']}, "
+                f" (best single decision for every prompt: budget "
+                f"{'no cap' if single['budget'] is None else int(single['budget'])}, "
                 f"{_pct(single['tokens_saved'])})"
                 if single
                 else ""
