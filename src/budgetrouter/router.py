@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -14,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 from budgetrouter.config import RouterConfig
 from budgetrouter.decision import Decision
 from budgetrouter.errors import BudgetRouterError, PromptError
+from budgetrouter.inputs import cache_key, check_model, model_names, prompt_problem
+
+__all__ = ["Router", "prompt_problem"]
 
 if TYPE_CHECKING:
     import numpy as np
@@ -166,7 +168,7 @@ class Router:
         ConfigError
             If ``model`` is not a non-empty string.
         """
-        _check_model(model)
+        check_model(model)
         return self.levels is not None and self.levels.resolve(model) is not None
 
     def route(self, prompt: str, model: str | None = None) -> Decision:
@@ -202,9 +204,9 @@ class Router:
         'none'
         """
         if model is not None:
-            _check_model(model)
+            check_model(model)
         if self.config.cache_size and prompt_problem(prompt) is None:
-            key = _key(prompt, model)
+            key = cache_key(prompt, model)
             with self._cache_lock:
                 hit = self._cache.get(key)
                 if hit is not None:
@@ -259,7 +261,7 @@ class Router:
                 decisions[i] = self._fallback(f"prompt {i} {problem}")
         size = self.config.cache_size
         if size and valid:
-            keys = {i: _key(prompts[i], models[i]) for i in valid}
+            keys = {i: cache_key(prompts[i], models[i]) for i in valid}
             with self._cache_lock:
                 for i in valid:
                     decisions[i] = self._cache.get(keys[i])
@@ -289,20 +291,7 @@ class Router:
         """One model name (or ``None``) per prompt, checked; unknown ones warned or refused."""
         from budgetrouter.errors import ConfigError
 
-        if model is None or isinstance(model, str):
-            models: list[str | None] = [model] * n
-        elif isinstance(model, bytes | dict | set | frozenset) or not hasattr(model, "__iter__"):
-            raise ConfigError(
-                "model must be one model name (a string), or a list with one name (or None) "
-                f"per prompt; got {type(model).__name__}"
-            )
-        else:
-            models = [None if _missing(m) else m for m in model]
-            if len(models) != n:
-                raise ConfigError(f"got {len(models)} model names for {n} prompts; give one each")
-        for name in models:
-            if name is not None:
-                _check_model(name)
+        models = model_names(n, model)
         for name in dict.fromkeys(models):
             if name is not None and not self.knows_model(name):
                 message = (
@@ -353,51 +342,3 @@ class Router:
         assert name is not None  # callers check
         logger.warning("returning fallback tier %r: %s", name, why)
         return self.policy.tiers.fallback(name, self.version)
-
-
-def _key(prompt: str, model: str | None = None) -> bytes:
-    text = prompt if model is None else f"{model}\x00{prompt}"
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-
-
-def _missing(value: object) -> bool:
-    """``None``, NaN or ``pandas.NA``: no model named for that prompt."""
-    return (
-        value is None
-        or (isinstance(value, float) and value != value)
-        or type(value).__name__ == "NAType"
-    )
-
-
-def _check_model(model: object) -> None:
-    """Raise :class:`ConfigError` unless ``model`` is a non-empty, encodable string."""
-    from budgetrouter.errors import ConfigError
-
-    if not isinstance(model, str) or not model.strip() or model != model.strip():
-        raise ConfigError(
-            "model must be a non-empty string naming the model called, with no surrounding "
-            f"spaces, got {model!r}"
-        )
-    try:
-        model.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ConfigError(
-            f"model {model!r} is not valid text (an unpaired surrogate at character "
-            f"{exc.start}); pass the model's name"
-        ) from exc
-
-
-def prompt_problem(prompt: object) -> str | None:
-    """What makes ``prompt`` unroutable, with the fix, or ``None`` for a good prompt."""
-    if not isinstance(prompt, str):
-        return f"must be a string, got {type(prompt).__name__}; pass a non-empty string"
-    if not prompt.strip():
-        return "is empty; pass a non-empty string"
-    try:
-        prompt.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return (
-            f"is not valid text: an unpaired surrogate {prompt[exc.start]!r} at character "
-            f"{exc.start}; decode the text correctly or replace it (errors='replace')"
-        )
-    return None
