@@ -15,12 +15,13 @@ Nothing here runs before a request; :mod:`budgetrouter` (the runtime) never impo
 - ``embedding_cache``: the on-disk cache of prompt embeddings.
 """
 
-from budgetrouter.train.calibration import Recalibration, calibrate, recalibrate
+from budgetrouter.train.calibration import calibrate
 from budgetrouter.train.data import data_digest, validate_observations
 from budgetrouter.train.evaluate import evaluate_bundle
 from budgetrouter.train.fit import TrainResult
 from budgetrouter.train.local import train_router
 from budgetrouter.train.readers import read_observations
+from budgetrouter.train.recalibrate import Recalibration, recalibrate
 from budgetrouter.train.report import build_report
 from budgetrouter.train.report_files import write_report
 from budgetrouter.train.retrain import RetrainResult, retrain

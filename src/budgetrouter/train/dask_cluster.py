@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter._optional import require
 from budgetrouter.errors import ConfigError
-from budgetrouter.train.targets import run_curves, run_outcomes
+from budgetrouter.train.runs import run_curves, run_outcomes
 
 if TYPE_CHECKING:
     import dask.dataframe as dd

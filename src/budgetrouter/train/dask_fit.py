@@ -38,7 +38,7 @@ def design_partition(
     import pandas as pd
 
     from budgetrouter.features import prompt_features
-    from budgetrouter.train.targets import success_shares
+    from budgetrouter.train.runs import success_shares
 
     emb = frame[[f"e{i}" for i in range(len(projection.mean))]].to_numpy(dtype="float64")
     X = prompt_features(frame["prompt"].astype(str).tolist(), emb, projection)

@@ -50,7 +50,7 @@ def _levels_frame(observations: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from budgetrouter.train.targets import hidden_counts
+    from budgetrouter.train.runs import hidden_counts
 
     has_model = observations["model"].notna() if "model" in observations else False
     mask = np.asarray(hidden_counts(observations) & has_model, dtype=bool)
