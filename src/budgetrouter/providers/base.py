@@ -2,27 +2,53 @@
 
 A provider module (:mod:`~budgetrouter.providers.openai`, ...) holds its capability rows, a
 function from a :class:`Request` to its SDK's keyword arguments, and a reader of reasoning
-usage from its responses, bundled as one :class:`Provider`. Pure code: no network, no SDK
-imported.
+usage from its responses (:mod:`~budgetrouter.providers.usage`), bundled as one
+:class:`Provider`. Pure code: no network, no SDK imported.
 """
 
 from __future__ import annotations
 
-import functools
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from budgetrouter.decision import effort_for_tier
 from budgetrouter.errors import ConfigError
+from budgetrouter.providers.usage import (
+    STATUSES,
+    TokenCounter,
+    Usage,
+    count_text,
+    default_token_counter,
+    ended,
+    get_path,
+    plain,
+)
 
 if TYPE_CHECKING:
     from budgetrouter.decision import Decision
 
 DEFAULT_ANSWER_TOKENS = 1024
 
-TokenCounter = Callable[[str], int]
+__all__ = [
+    "DEFAULT_ANSWER_TOKENS",
+    "STATUSES",
+    "Capability",
+    "Provider",
+    "Request",
+    "RequestParams",
+    "TokenCounter",
+    "Usage",
+    "budget_and_max_tokens",
+    "count_text",
+    "default_token_counter",
+    "effort_level",
+    "ended",
+    "get_path",
+    "plain",
+    "refuse_or_warn",
+]
 
 
 @dataclass(frozen=True)
@@ -82,45 +108,6 @@ class RequestParams(dict[str, Any]):
 
 
 @dataclass(frozen=True)
-class Usage:
-    """Reasoning spent by one response.
-
-    Attributes
-    ----------
-    reasoning_tokens
-        Tokens spent thinking, as the response reports them (a reader passes on a count that
-        is not a whole number; :meth:`budgetrouter.outcomes.OutcomeLog.record` refuses it).
-    truncated
-        The run hit its output or thinking limit before it finished.
-    provider
-        The provider whose reader read the response.
-    status
-        How the run ended, one of :data:`STATUSES`: ``finished`` (an answer), ``truncated``
-        (cut off by a token or context limit), ``refused`` (a refusal or a content filter),
-        ``failed`` (an error, a cancelled or failed response).
-    """
-
-    reasoning_tokens: int
-    truncated: bool
-    provider: str
-    status: str = "finished"
-
-
-#: How a run can end (:attr:`Usage.status`).
-STATUSES: tuple[str, ...] = ("finished", "truncated", "refused", "failed")
-
-
-def ended(tokens: Any, status: str, provider: str) -> Usage:
-    """The :class:`Usage` of a run that ended with ``status`` (``truncated`` follows it).
-
-    A count that is a whole float (``512.0``) becomes an int; any other value is passed on.
-    """
-    if isinstance(tokens, float) and tokens.is_integer():
-        tokens = int(tokens)
-    return Usage(tokens, status == "truncated", provider, status)
-
-
-@dataclass(frozen=True)
 class Provider:
     """One provider: its capability rows, request builder and usage reader.
 
@@ -144,68 +131,6 @@ class Provider:
     params: Callable[[Request], dict[str, Any]]
     recognises: Callable[[dict[str, Any]], bool]
     read_usage: Callable[[dict[str, Any], TokenCounter | None], Usage]
-
-
-@functools.lru_cache(maxsize=1)
-def default_token_counter() -> TokenCounter:
-    """A token counter: the packaged MiniLM word-piece tokenizer (offline).
-
-    No truncation and no padding (the packaged ``tokenizer.json`` pads every text to 128
-    tokens, which would count ``"391"`` as 128). Built once per process: the tokenizer file is
-    read on first use only.
-    """
-    from tokenizers import Tokenizer
-
-    from budgetrouter.embedders.base import packaged_minilm_path
-
-    tok = Tokenizer.from_file(str(packaged_minilm_path() / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
-    return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
-
-
-def count_text(text: str, count_tokens: TokenCounter | None) -> int:
-    """Tokens in a response's reasoning ``text``; 0 when it is empty.
-
-    ``count_tokens`` counts them; ``None`` uses :func:`default_token_counter`, built only when
-    there is text to count.
-    """
-    if not text:
-        return 0
-    return (count_tokens or default_token_counter())(text)
-
-
-def plain(response: Any) -> dict[str, Any]:
-    """An SDK response object (``model_dump``, ``to_dict`` or ``dict``) or a mapping, as a dict.
-
-    Raises
-    ------
-    ConfigError
-        If the response is neither.
-    """
-    if isinstance(response, Mapping):
-        return dict(response)
-    for method in ("model_dump", "to_dict", "dict"):
-        if hasattr(response, method):
-            out = getattr(response, method)()
-            if isinstance(out, Mapping):
-                return dict(out)
-    raise ConfigError(
-        f"Cannot read a response of type {type(response).__name__}; pass the SDK's response "
-        "object or its JSON as a dict"
-    )
-
-
-def get_path(data: Any, *path: str) -> Any:
-    """The value at ``path`` (keys, outermost first) in nested mappings.
-
-    ``None`` where a key is missing or its value is null, or a level is not a mapping.
-    """
-    for key in path:
-        if not isinstance(data, Mapping) or data.get(key) is None:
-            return None
-        data = data[key]
-    return data
 
 
 def effort_level(
