@@ -35,3 +35,31 @@ def test_answer_tokens_must_be_a_positive_whole_number(bad):
 def test_bad_arguments_are_named(decision, provider, model, match):
     with pytest.raises(ConfigError, match=match):
         request_params(decision, provider, model)
+
+
+NONE = Decision("none", 0, 10, 50, 0.9, False, "v")
+
+
+@pytest.mark.parametrize("model", ["o1-mini", "o1-mini-2024-09-12", "o1-preview"])
+def test_o1_mini_and_preview_get_no_reasoning_effort(model):
+    params = request_params(SHORT, "openai", model)
+    assert "reasoning_effort" not in params
+    assert any("takes no reasoning effort" in n for n in params.notes)
+    assert "reasoning" not in request_params(SHORT, "openai-responses", model)
+    with pytest.raises(ConfigError, match="takes no reasoning effort"):
+        request_params(SHORT, "openai", model, strict=True)
+    assert request_params(SHORT, "openai", "o1")["reasoning_effort"] == "medium"
+
+
+def test_gpt_5_1_codex_sends_its_lowest_accepted_effort_for_tier_none():
+    params = request_params(NONE, "openai", "gpt-5.1-codex")
+    assert params["reasoning_effort"] == "low"
+    assert any("cannot switch thinking off" in n for n in params.notes)
+    assert request_params(NONE, "openai", "gpt-5.1")["reasoning_effort"] == "none"
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-5", "claude-opus-4-8"])
+def test_adaptive_only_claude_models_get_adaptive_thinking(model):
+    params = request_params(SHORT, "anthropic", model)
+    assert params["thinking"] == {"type": "adaptive"}
+    assert params["output_config"]["effort"] in {"low", "medium", "high", "max"}

@@ -48,6 +48,12 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("anthropic", "claude-4-opus", "budget", budget_min=1024,
                nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
     # Opus 4.7 takes only thinking={"type": "adaptive"} with output_config.effort
+    Capability("anthropic", "claude-opus-4-8", "adaptive", ("low", "medium", "high", "max"),
+               can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
+               source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),
+    Capability("anthropic", "claude-sonnet-5", "adaptive", ("low", "medium", "high", "max"),
+               can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
+               source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),
     Capability("anthropic", "claude-opus-4-7", "adaptive", ("low", "medium", "high", "max"),
                can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
                source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),

@@ -62,8 +62,8 @@ class Capability:
     prefix
         Model names starting with this belong to the family (longest prefix wins).
     style
-        ``effort`` (named levels), ``budget`` (a token budget) or ``adaptive``
-        (Anthropic adaptive thinking with an effort level).
+        ``effort`` (named levels), ``budget`` (a token budget), ``adaptive`` (Anthropic
+        adaptive thinking with an effort level) or ``fixed`` (no thinking control at all).
     efforts
         Accepted effort values, lowest first (``effort`` and ``adaptive`` styles).
     budget_min, budget_max

@@ -24,6 +24,7 @@ from budgetrouter.providers.base import (
     effort_level,
     ended,
     get_path,
+    refuse_or_warn,
 )
 
 _REASONING = "https://platform.openai.com/docs/guides/reasoning"
@@ -33,6 +34,9 @@ CAPABILITIES: tuple[Capability, ...] = (
     # reasoning_effort per model family
     Capability("openai", "o1", "effort", ("low", "medium", "high"), can_disable=False,
                source=_REASONING),
+    # o1-mini and o1-preview take no reasoning_effort at all (the API rejects the parameter)
+    Capability("openai", "o1-mini", "fixed", can_disable=False, source=_REASONING),
+    Capability("openai", "o1-preview", "fixed", can_disable=False, source=_REASONING),
     Capability("openai", "o3", "effort", ("low", "medium", "high"), can_disable=False,
                source=_REASONING),
     Capability("openai", "o4", "effort", ("low", "medium", "high"), can_disable=False,
@@ -43,6 +47,9 @@ CAPABILITIES: tuple[Capability, ...] = (
     # gpt-5.1 and later: "none" is the default and switches reasoning off
     Capability("openai", "gpt-5.1", "effort", ("none", "low", "medium", "high"),
                source=_LATEST),
+    # the codex variants accept only low / medium / high
+    Capability("openai", "gpt-5.1-codex", "effort", ("low", "medium", "high"),
+               can_disable=False, source=_LATEST),
     Capability("openai", "gpt-5.2", "effort", ("none", "low", "medium", "high", "xhigh"),
                source=_LATEST),
 )  # fmt: skip
@@ -59,12 +66,25 @@ def chat_params(req: Request) -> dict[str, Any]:
         ``reasoning_effort``, the tier's level among the family's, and ``max_completion_tokens``
         when the caller set a limit.
     """
-    out: dict[str, Any] = {
-        "reasoning_effort": effort_level(req.decision, req.cap, req.notes, req.strict)
-    }
+    out: dict[str, Any] = {}
+    if _steerable(req):
+        out["reasoning_effort"] = effort_level(req.decision, req.cap, req.notes, req.strict)
     if req.max_tokens is not None:
         out["max_completion_tokens"] = req.max_tokens
     return out
+
+
+def _steerable(req: Request) -> bool:
+    """Whether the model takes an effort; a ``fixed`` one gets a note (refused under strict)."""
+    if req.cap.style != "fixed":
+        return True
+    refuse_or_warn(
+        req.strict,
+        f"{req.cap.prefix} takes no reasoning effort (the API rejects the parameter): its "
+        f"thinking cannot follow tier {req.decision.tier!r}; sent none",
+        req.notes,
+    )
+    return False
 
 
 def responses_params(req: Request) -> dict[str, Any]:
@@ -76,9 +96,9 @@ def responses_params(req: Request) -> dict[str, Any]:
         ``reasoning={"effort": ...}`` as for Chat Completions, with the limit as
         ``max_output_tokens``.
     """
-    out: dict[str, Any] = {
-        "reasoning": {"effort": effort_level(req.decision, req.cap, req.notes, req.strict)}
-    }
+    out: dict[str, Any] = {}
+    if _steerable(req):
+        out["reasoning"] = {"effort": effort_level(req.decision, req.cap, req.notes, req.strict)}
     if req.max_tokens is not None:
         out["max_output_tokens"] = req.max_tokens
     return out
