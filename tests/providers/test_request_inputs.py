@@ -63,3 +63,26 @@ def test_adaptive_only_claude_models_get_adaptive_thinking(model):
     params = request_params(SHORT, "anthropic", model)
     assert params["thinking"] == {"type": "adaptive"}
     assert params["output_config"]["effort"] in {"low", "medium", "high", "max"}
+
+
+@pytest.mark.parametrize(
+    ("model", "reasoning"),
+    [
+        ("openai/gpt-5", {"effort": "minimal"}),
+        ("openai/o4-mini", {"effort": "low"}),
+        ("google/gemini-2.5-pro", {"max_tokens": 128}),
+        ("deepseek/deepseek-r1", {"effort": "low"}),
+    ],
+)
+def test_openrouter_tier_none_on_reasoning_mandatory_models_sends_their_lowest(model, reasoning):
+    params = request_params(NONE, "openrouter", model)
+    assert params["extra_body"]["reasoning"] == reasoning
+    assert any("cannot switch reasoning off" in n for n in params.notes)
+    with pytest.raises(ConfigError, match="cannot switch reasoning off"):
+        request_params(NONE, "openrouter", model, strict=True)
+
+
+@pytest.mark.parametrize("model", ["google/gemini-2.5-flash", "openai/gpt-5.1", "mistral/any"])
+def test_openrouter_tier_none_switches_reasoning_off_where_it_can(model):
+    params = request_params(NONE, "openrouter", model)
+    assert params["extra_body"]["reasoning"] == {"enabled": False}

@@ -9,20 +9,67 @@ its text in ``message.reasoning``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from budgetrouter.providers.base import Capability, Provider, Request, budget_and_max_tokens
+from budgetrouter.providers import anthropic, gemini, openai
+from budgetrouter.providers.base import (
+    Capability,
+    Provider,
+    Request,
+    budget_and_max_tokens,
+    refuse_or_warn,
+)
 from budgetrouter.providers.openai import chat_usage_reader, is_chat
 
+_DOCS = "https://openrouter.ai/docs/use-cases/reasoning-tokens"
+#: OpenRouter names a model ``vendor/model``: each direct provider's rows under its vendor.
+VENDORS: tuple[tuple[str, tuple[Capability, ...]], ...] = (
+    ("openai/", openai.CAPABILITIES),
+    ("google/", gemini.CAPABILITIES),
+    ("anthropic/", anthropic.CAPABILITIES),
+)
+
 CAPABILITIES: tuple[Capability, ...] = (
-    # reasoning.effort / max_tokens / enabled
-    Capability("openrouter", "", "budget", budget_min=1,
-               source="https://openrouter.ai/docs/use-cases/reasoning-tokens"),
+    # reasoning.effort / max_tokens / enabled, for any model
+    Capability("openrouter", "", "budget", budget_min=1, source=_DOCS),
+    # the direct providers' rows, under OpenRouter's vendor prefixes
+    *(
+        replace(row, provider="openrouter", prefix=vendor + row.prefix)
+        for vendor, rows in VENDORS
+        for row in rows
+    ),
+    # reasoning models that cannot switch it off and have no direct row here
+    Capability("openrouter", "deepseek/deepseek-r1", "budget", budget_min=1,
+               can_disable=False, source=_DOCS),
 )  # fmt: skip
 
 
 #: The ``reasoning.effort`` values OpenRouter accepts.
 OPENROUTER_EFFORTS: tuple[str, ...] = ("minimal", "low", "medium", "high")
+
+
+def _lowest(req: Request) -> dict[str, Any]:
+    """The lowest setting of a model whose reasoning cannot be switched off.
+
+    OpenRouter answers ``enabled: false`` with an error for those; the swap is noted, or
+    refused under strict.
+    """
+    cap = req.cap
+    accepted = [e for e in cap.efforts if e in OPENROUTER_EFFORTS]
+    if accepted:
+        reasoning: dict[str, Any] = {"effort": accepted[0]}
+    elif cap.style == "budget" and cap.budget_min > 1:
+        reasoning = {"max_tokens": cap.budget_min}
+    else:
+        reasoning = {"effort": "low"}
+    refuse_or_warn(
+        req.strict,
+        f"tier none: {cap.prefix} cannot switch reasoning off on OpenRouter; sent its lowest "
+        f"setting {reasoning}",
+        req.notes,
+    )
+    return reasoning
 
 
 def openrouter_params(req: Request) -> dict[str, Any]:
@@ -42,8 +89,10 @@ def openrouter_params(req: Request) -> dict[str, Any]:
     if decision.effort is not None and decision.effort in OPENROUTER_EFFORTS:
         # A model-aware decision names the model's own effort level: send it as that.
         reasoning: dict[str, Any] = {"effort": decision.effort}
-    elif decision.no_thinking:
+    elif decision.no_thinking and req.cap.can_disable:
         reasoning = {"enabled": False}
+    elif decision.no_thinking:
+        reasoning = _lowest(req)
     elif decision.budget_tokens is None:
         reasoning = {"effort": "high"}
     else:
