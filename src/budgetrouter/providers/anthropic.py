@@ -41,7 +41,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     # Opus 4 and 4.1: the SDK sends at most 8,192 max_tokens without streaming
     Capability("anthropic", "claude-opus-4-0", "budget", budget_min=1024,
                nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
-    Capability("anthropic", "claude-opus-4-2025", "budget", budget_min=1024,
+    Capability("anthropic", "claude-opus-4-20250514", "budget", budget_min=1024,
                nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
     Capability("anthropic", "claude-opus-4-1", "budget", budget_min=1024,
                nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),

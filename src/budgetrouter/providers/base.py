@@ -60,7 +60,8 @@ class Capability:
     provider
         The API the row belongs to (``openai`` rows serve both OpenAI providers).
     prefix
-        Model names starting with this belong to the family (longest prefix wins).
+        The family's name: it covers that name and the names that continue it after a
+        separator (:meth:`covers`); the most specific covering row wins.
     style
         ``effort`` (named levels), ``budget`` (a token budget), ``adaptive`` (Anthropic
         adaptive thinking with an effort level) or ``fixed`` (no thinking control at all).
@@ -86,6 +87,18 @@ class Capability:
     can_disable: bool = True
     source: str = ""
     nonstreaming_max_tokens: int | None = None
+
+    def covers(self, model: str) -> bool:
+        """Whether ``model`` is this row's family.
+
+        Its name, or its name followed by ``-``, ``@``, ``:`` or ``/`` and more (a date, a
+        size, a variant), case ignored. The empty family (a generic server row) covers every
+        model.
+        """
+        if not self.prefix:
+            return True
+        name, family = model.lower(), self.prefix.lower()
+        return name == family or (name.startswith(family) and name[len(family)] in "-@:/")
 
 
 class Request(NamedTuple):

@@ -63,7 +63,11 @@ def _provider(name: str) -> Provider:
 
 
 def capability(provider: str, model: str) -> Capability:
-    """The capability row of ``model`` (longest matching prefix) for ``provider``.
+    """The capability row of ``model`` for ``provider``: the most specific row that covers it.
+
+    A row covers its family name and the names that continue it after a separator
+    (:meth:`~budgetrouter.providers.base.Capability.covers`): ``gpt-5.1`` covers
+    ``gpt-5.1-mini`` but not ``gpt-5.10``, which is refused rather than given gpt-5.1's rules.
 
     Parameters
     ----------
@@ -83,7 +87,7 @@ def capability(provider: str, model: str) -> Capability:
         For an unknown provider, or a model of no known family.
     """
     entry = _provider(provider)
-    rows = [c for c in entry.capabilities if model.startswith(c.prefix)]
+    rows = [c for c in entry.capabilities if c.covers(model)]
     if not rows:
         known = sorted(c.prefix for c in entry.capabilities)
         module = getattr(entry.params, "__module__", "budgetrouter.providers")
