@@ -117,7 +117,7 @@ class RouterModels:
             p_no_thinking=self.no_thinking.predict_trusted(X),
             success=success,
             cost=cost,
-            budget=policy.tiers.cap(np.asarray(policy.grid)[chosen]),
+            budget=policy.budgets_at(chosen),
             tokens=cost[np.arange(len(cost)), chosen],
             tokens_top=cost[:, -1],
         )

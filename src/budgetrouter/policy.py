@@ -97,11 +97,13 @@ class TierPolicy:
 
         The grid's uncapped option is the long cap when set, else ``inf`` (no cap).
         """
+        return self.budgets_at(self.choose(success, cost, price, margin_steps))
+
+    def budgets_at(self, chosen: np.ndarray) -> np.ndarray:
+        """The budgets (tokens, as decisions give them) at grid positions ``chosen``."""
         import numpy as np
 
-        return self.tiers.cap(
-            np.asarray(self.grid)[self.choose(success, cost, price, margin_steps)]
-        )
+        return self.tiers.cap(np.asarray(self.grid)[chosen])
 
     def tier(self, budget: float) -> Tier:
         """The tier (with its budget in tokens) for a chosen budget."""
