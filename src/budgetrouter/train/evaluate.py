@@ -189,22 +189,15 @@ def evaluate_levels(
 
     from budgetrouter.features import prompt_features
     from budgetrouter.train.level_report import agnostic_levels, level_report
-    from budgetrouter.train.levels import known_models, level_runs
+    from budgetrouter.train.levels import runs_by_prompt_row
 
-    runs = {
-        m: r
-        for m, r in level_runs(observations, known_models(observations)).items()
-        if len(r.prompts)
-    }
+    runs, rows_of = runs_by_prompt_row(observations, targets)
     if not runs:
         return {}
-    row_of: dict[str, int] = {}
-    for i, text in enumerate(targets.prompts["prompt"].astype(str)):
-        row_of.setdefault(text, i)
     tiers = router.policy.tiers
     aware, agnostic = {}, {}
     for model, r in runs.items():
-        rows = np.array([row_of[p] for p in r.prompts])
+        rows = rows_of[model]
         agnostic[model] = budgets[rows]
         known = router.levels.resolve(model) if router.levels is not None else None
         if known is None or router.levels is None:

@@ -239,7 +239,7 @@ def fit_model_levels(
     """
     from budgetrouter.train.calibration import budget_grid
     from budgetrouter.train.level_report import level_report
-    from budgetrouter.train.levels import known_models, level_runs
+    from budgetrouter.train.levels import known_models, runs_by_prompt_row
 
     models = known_models(observations)
     if not models:
@@ -249,12 +249,7 @@ def fit_model_levels(
         len(models),
         ", ".join(f"{m} ({lv.control})" for m, lv in models.items()),
     )
-    runs = level_runs(observations, models)
-    runs = {m: r for m, r in runs.items() if len(r.prompts)}
-    row_of: dict[str, int] = {}
-    for i, text in enumerate(targets.prompts["prompt"].astype(str)):
-        row_of.setdefault(text, i)
-    rows = {m: [row_of[p] for p in r.prompts] for m, r in runs.items()}
+    runs, rows = runs_by_prompt_row(observations, targets, models)
     fit = fit_levels(
         runs,
         {m: X_route[rows[m]] for m in runs},

@@ -13,12 +13,68 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter.train.levels import LevelRuns, level_replay
+from budgetrouter.train.levels import LevelRuns
 
 if TYPE_CHECKING:
     import numpy as np
 
     from budgetrouter.decision import TierRules
+
+
+def level_replay(runs: LevelRuns, chosen: np.ndarray) -> dict[str, Any]:
+    """Replay one level per prompt on a model's runs.
+
+    Parameters
+    ----------
+    runs
+        The model's runs (:func:`level_runs`).
+    chosen
+        The level index given to each prompt, shape ``(n,)``.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``mean_tokens``, ``accuracy_kept`` and ``tokens_saved`` against the top
+        level; ``top`` (its accuracy and tokens); ``best_level`` (the single level with the most
+        tokens saved at the router's accuracy or above, the top level when none); ``oracle``
+        (the cheapest correct level per prompt, the lowest when none is correct).
+    """
+    import numpy as np
+
+    n, top = len(runs.prompts), runs.levels.top
+    rows = np.arange(n)
+    acc_by_level = runs.correct.mean(axis=0)
+    tok_by_level = runs.tokens.mean(axis=0)
+    top_acc, top_tok = float(acc_by_level[top]), float(tok_by_level[top])
+
+    def scored(accuracy: float, tokens: float) -> dict[str, float]:
+        return {
+            "accuracy": accuracy,
+            "mean_tokens": tokens,
+            "accuracy_kept": accuracy / top_acc if top_acc > 0 else 1.0,
+            "tokens_saved": 1.0 - tokens / top_tok if top_tok > 0 else 0.0,
+        }
+
+    router = scored(
+        float(runs.correct[rows, chosen].mean()), float(runs.tokens[rows, chosen].mean())
+    )
+    enough = np.flatnonzero(acc_by_level >= router["accuracy"] - 1e-12)
+    best = int(enough[np.argmin(tok_by_level[enough])]) if len(enough) else top
+    ok = runs.correct >= 0.5
+    cost = np.where(ok, runs.tokens, np.inf)
+    oracle_k = np.where(ok.any(axis=1), np.argmin(cost, axis=1), 0)
+    return {
+        "prompts": n,
+        **router,
+        "top": scored(top_acc, top_tok),
+        "best_level": {
+            "level": runs.levels.levels[best].label,
+            **scored(float(acc_by_level[best]), float(tok_by_level[best])),
+        },
+        "oracle": scored(
+            float(runs.correct[rows, oracle_k].mean()), float(runs.tokens[rows, oracle_k].mean())
+        ),
+    }
 
 
 def agnostic_levels(runs: LevelRuns, budgets: np.ndarray, rules: TierRules) -> np.ndarray:

@@ -1,10 +1,9 @@
-"""Runs made at a model's own levels: which models are known, and replaying decisions on them.
+"""Runs made at a model's own levels: which models are known, and their runs by level.
 
 :func:`known_models` reads, from the hidden-reasoning runs of an observation table, every model
 run at two or more levels (thinking off, budgets, effort levels, natural thinking).
-:func:`level_runs` lays each known model's runs out as a prompt-by-level table, and
-:func:`level_replay` replays a choice of level per prompt on it the way a provider would have
-received it, against the model's top level, the best single level, and the oracle.
+:func:`level_runs` lays each known model's runs out as a prompt-by-level table, which
+:func:`budgetrouter.train.level_report.level_replay` replays a choice of level per prompt on.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from budgetrouter.decision import TierRules
 from budgetrouter.levels import Level, ModelLevels
@@ -20,6 +19,8 @@ from budgetrouter.levels import Level, ModelLevels
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from budgetrouter.train.targets import PromptTargets
 
 logger = logging.getLogger(__name__)
 
@@ -231,57 +232,21 @@ def level_runs(observations: pd.DataFrame, models: dict[str, ModelLevels]) -> di
     return out
 
 
-def level_replay(runs: LevelRuns, chosen: np.ndarray) -> dict[str, Any]:
-    """Replay one level per prompt on a model's runs.
+def runs_by_prompt_row(
+    observations: pd.DataFrame, targets: PromptTargets, models: dict[str, ModelLevels] | None = None
+) -> tuple[dict[str, LevelRuns], dict[str, np.ndarray]]:
+    """Each known model's level runs, and where their prompts are in ``targets.prompts``.
 
-    Parameters
-    ----------
-    runs
-        The model's runs (:func:`level_runs`).
-    chosen
-        The level index given to each prompt, shape ``(n,)``.
-
-    Returns
-    -------
-    dict
-        ``accuracy``, ``mean_tokens``, ``accuracy_kept`` and ``tokens_saved`` against the top
-        level; ``top`` (its accuracy and tokens); ``best_level`` (the single level with the most
-        tokens saved at the router's accuracy or above, the top level when none); ``oracle``
-        (the cheapest correct level per prompt, the lowest when none is correct).
+    Models with no complete prompt are left out. ``models`` defaults to :func:`known_models`
+    of ``observations``. Returns ``(runs, rows)``, both keyed by model; ``rows[m]`` has one row
+    index per prompt of ``runs[m]``.
     """
     import numpy as np
 
-    n, top = len(runs.prompts), runs.levels.top
-    rows = np.arange(n)
-    acc_by_level = runs.correct.mean(axis=0)
-    tok_by_level = runs.tokens.mean(axis=0)
-    top_acc, top_tok = float(acc_by_level[top]), float(tok_by_level[top])
-
-    def scored(accuracy: float, tokens: float) -> dict[str, float]:
-        return {
-            "accuracy": accuracy,
-            "mean_tokens": tokens,
-            "accuracy_kept": accuracy / top_acc if top_acc > 0 else 1.0,
-            "tokens_saved": 1.0 - tokens / top_tok if top_tok > 0 else 0.0,
-        }
-
-    router = scored(
-        float(runs.correct[rows, chosen].mean()), float(runs.tokens[rows, chosen].mean())
-    )
-    enough = np.flatnonzero(acc_by_level >= router["accuracy"] - 1e-12)
-    best = int(enough[np.argmin(tok_by_level[enough])]) if len(enough) else top
-    ok = runs.correct >= 0.5
-    cost = np.where(ok, runs.tokens, np.inf)
-    oracle_k = np.where(ok.any(axis=1), np.argmin(cost, axis=1), 0)
-    return {
-        "prompts": n,
-        **router,
-        "top": scored(top_acc, top_tok),
-        "best_level": {
-            "level": runs.levels.levels[best].label,
-            **scored(float(acc_by_level[best]), float(tok_by_level[best])),
-        },
-        "oracle": scored(
-            float(runs.correct[rows, oracle_k].mean()), float(runs.tokens[rows, oracle_k].mean())
-        ),
-    }
+    ladders = known_models(observations) if models is None else models
+    runs = {m: r for m, r in level_runs(observations, ladders).items() if len(r.prompts)}
+    row_of: dict[str, int] = {}
+    for i, text in enumerate(targets.prompts["prompt"].astype(str)):
+        row_of.setdefault(text, i)
+    rows = {m: np.array([row_of[p] for p in r.prompts], dtype=int) for m, r in runs.items()}
+    return runs, rows
