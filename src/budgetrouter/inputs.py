@@ -7,9 +7,12 @@ before any model runs.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 
 from budgetrouter.errors import ConfigError
+
+logger = logging.getLogger("budgetrouter.router")
 
 
 def model_names(n: int, model: str | Sequence[str | None] | None) -> list[str | None]:
@@ -91,3 +94,27 @@ def prompt_problem(prompt: object) -> str | None:
             f"{exc.start}; decode the text correctly or replace it (errors='replace')"
         )
     return None
+
+
+def warn_unknown(
+    unknown: Sequence[str], known: Sequence[str], strict: bool, warned: set[str]
+) -> None:
+    """Warn once per name about models a bundle does not know (``strict``: refuse them).
+
+    Their decisions are model-agnostic; ``warned`` holds the names already warned about.
+
+    Raises
+    ------
+    ConfigError
+        With ``strict``, for the first unknown model.
+    """
+    for name in unknown:
+        message = (
+            f"model {name!r} is not one this bundle knows ({list(known)}); "
+            "its decision is model-agnostic"
+        )
+        if strict:
+            raise ConfigError(f"{message}. Pass one of the known models, or drop strict_model")
+        if name not in warned:
+            warned.add(name)
+            logger.warning(message)

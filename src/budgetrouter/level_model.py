@@ -239,6 +239,30 @@ class LevelModel:
             decision, tier=tier, budget_tokens=budget, effort=effort, expected_tokens=None
         )
 
+    def decide_all(
+        self,
+        X: np.ndarray,
+        models: Sequence[str | None],
+        rules: TierRules,
+        base: Sequence[Decision],
+    ) -> list[Decision]:
+        """``base`` with each prompt named for a known model decided by :meth:`decide`.
+
+        ``X`` and ``base`` have one row per prompt; ``models[i]`` names prompt ``i``'s model
+        (``None``, or a model this does not know: its decision stays as it is).
+        """
+        out = list(base)
+        for name in dict.fromkeys(m for m in models if m is not None):
+            known = self.resolve(name)
+            if known is None:
+                continue
+            rows = [j for j, m in enumerate(models) if m == name]
+            for j, decision in zip(
+                rows, self.decide(X[rows], known, rules, [out[j] for j in rows]), strict=True
+            ):
+                out[j] = decision
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The known models and their prices, JSON-ready (the boosters are saved apart)."""
         return {

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from budgetrouter.curves import BudgetCurveModel
+    from budgetrouter.decision import Decision
     from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor
     from budgetrouter.policy import TierPolicy
     from budgetrouter.projection import Projection
@@ -60,6 +61,31 @@ class Predictions:
         import numpy as np
 
         return cls(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS})
+
+    def decisions(
+        self, policy: TierPolicy, version: str, models: Sequence[str | None]
+    ) -> list[Decision]:
+        """The model-agnostic decision of each prompt (for ``models[i]``, when named)."""
+        from budgetrouter.decision import Decision
+
+        out = []
+        for j, model in enumerate(models):
+            tier = policy.tier(float(self.budget[j]))
+            out.append(
+                Decision(
+                    tier=tier.name,
+                    budget_tokens=tier.budget_tokens,
+                    predicted_tokens=round(self.median[j]),
+                    predicted_tokens_upper=round(self.upper[j]),
+                    p_no_thinking=round(float(self.p_no_thinking[j]), 4),
+                    fallback=False,
+                    bundle_version=version,
+                    model=model,
+                    expected_tokens=round(float(self.tokens[j])),
+                    expected_tokens_top=round(float(self.tokens_top[j])),
+                )
+            )
+        return out
 
     def take(self, rows: np.ndarray) -> Predictions:
         """The predictions of the prompts at positions ``rows``, in that order."""

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter.cache import DecisionCache
 from budgetrouter.config import RouterConfig
 from budgetrouter.decision import Decision
 from budgetrouter.errors import BudgetRouterError, PromptError
-from budgetrouter.inputs import cache_key, check_model, model_names, prompt_problem
+from budgetrouter.inputs import cache_key, check_model, model_names, prompt_problem, warn_unknown
 
 __all__ = ["Router", "prompt_problem"]
 
@@ -74,9 +73,8 @@ class Router:
         self.config = config if config is not None else RouterConfig()
         self.version = version
         self.path: Path | None = None  # the bundle folder it was loaded from or saved to
-        self._cache: OrderedDict[bytes, Decision] = OrderedDict()
+        self._cache = DecisionCache(self.config.cache_size)
         self._warned: set[str] = set()
-        self._cache_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | Path, config: RouterConfig | None = None) -> Router:
@@ -124,7 +122,7 @@ class Router:
 
         The router's version becomes ``"unsaved"`` until :meth:`save` writes the new bundle.
         """
-        with self._cache_lock:
+        with self._cache.lock:
             self.policy = policy
             if manifest is not None:
                 self.manifest = manifest
@@ -206,12 +204,9 @@ class Router:
         if model is not None:
             check_model(model)
         if self.config.cache_size and prompt_problem(prompt) is None:
-            key = cache_key(prompt, model)
-            with self._cache_lock:
-                hit = self._cache.get(key)
-                if hit is not None:
-                    self._cache.move_to_end(key)
-                    return hit
+            hit = self._cache.get(cache_key(prompt, model))
+            if hit is not None:
+                return hit
         return self.route_batch([prompt], model=model)[0]
 
     def route_batch(
@@ -262,9 +257,8 @@ class Router:
         size = self.config.cache_size
         if size and valid:
             keys = {i: cache_key(prompts[i], models[i]) for i in valid}
-            with self._cache_lock:
-                for i in valid:
-                    decisions[i] = self._cache.get(keys[i])
+            for i in valid:
+                decisions[i] = self._cache.get(keys[i])
             valid = [i for i in valid if decisions[i] is None]
         if valid:
             policy = self.policy
@@ -277,64 +271,26 @@ class Router:
             for i, decision in zip(valid, routed, strict=True):
                 decisions[i] = decision
             if size:
-                with self._cache_lock:
-                    for i, decision in zip(valid, routed, strict=True):
-                        # Not a decision made under a policy replaced meanwhile (set_policy).
-                        if not decision.fallback and self.policy is policy:
-                            self._cache[keys[i]] = decision
-                            self._cache.move_to_end(keys[i])
-                    while len(self._cache) > size:
-                        self._cache.popitem(last=False)
+                with self._cache.lock:
+                    # Not decisions made under a policy replaced meanwhile (set_policy).
+                    if self.policy is policy:
+                        fresh = zip(valid, routed, strict=True)
+                        self._cache.put((keys[i], d) for i, d in fresh if not d.fallback)
         return [d for d in decisions if d is not None]
 
     def _models_for(self, n: int, model: str | Sequence[str | None] | None) -> list[str | None]:
         """One model name (or ``None``) per prompt, checked; unknown ones warned or refused."""
-        from budgetrouter.errors import ConfigError
-
         models = model_names(n, model)
-        for name in dict.fromkeys(models):
-            if name is not None and not self.knows_model(name):
-                message = (
-                    f"model {name!r} is not one this bundle knows ({self.known_models}); "
-                    "its decision is model-agnostic"
-                )
-                if self.config.strict_model:
-                    raise ConfigError(
-                        f"{message}. Pass one of the known models, or drop strict_model"
-                    )
-                if name not in self._warned:
-                    self._warned.add(name)
-                    logger.warning(message)
+        unknown = [m for m in dict.fromkeys(models) if m is not None and not self.knows_model(m)]
+        warn_unknown(unknown, self.known_models, self.config.strict_model, self._warned)
         return models
 
     def _predict(self, prompts: list[str], models: list[str | None]) -> list[Decision]:
         X = self.features(prompts)
         pred = self.models.predict(X, self.policy)
-        out = []
-        for j in range(len(prompts)):
-            tier = self.policy.tier(float(pred.budget[j]))
-            out.append(
-                Decision(
-                    tier=tier.name,
-                    budget_tokens=tier.budget_tokens,
-                    predicted_tokens=round(pred.median[j]),
-                    predicted_tokens_upper=round(pred.upper[j]),
-                    p_no_thinking=round(float(pred.p_no_thinking[j]), 4),
-                    fallback=False,
-                    bundle_version=self.version,
-                    model=models[j],
-                    expected_tokens=round(float(pred.tokens[j])),
-                    expected_tokens_top=round(float(pred.tokens_top[j])),
-                )
-            )
-        for name in set(models) - {None}:
-            known = self.levels.resolve(name) if self.levels is not None and name else None
-            if known is None or self.levels is None:
-                continue
-            rows = [j for j, m in enumerate(models) if m == name]
-            aware = self.levels.decide(X[rows], known, self.policy.tiers, [out[j] for j in rows])
-            for j, decision in zip(rows, aware, strict=True):
-                out[j] = decision
+        out = pred.decisions(self.policy, self.version, models)
+        if self.levels is not None:
+            out = self.levels.decide_all(X, models, self.policy.tiers, out)
         return out
 
     def _fallback(self, why: str) -> Decision:
