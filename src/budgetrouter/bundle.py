@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._files import replace_folder, sha256_of
 from budgetrouter._version import __version__, library_versions, version_tuple
 from budgetrouter.errors import BundleError
 
@@ -75,14 +76,6 @@ class BundleContents:
     policy: TierPolicy
     version: str
     levels: LevelModel | None = None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _manifest_digest(manifest: Mapping[str, Any]) -> str:
@@ -136,7 +129,7 @@ def save_bundle(
             booster.save_model(str(tmp / f"{name}.txt"))
         with open(tmp / "projection.npz", "wb") as handle:
             np.savez(handle, mean=models.projection.mean, components=models.projection.components)
-        hashes = {f: _sha256(tmp / f) for f in LAYOUT.files(levels is not None)}
+        hashes = {f: sha256_of(tmp / f) for f in LAYOUT.files(levels is not None)}
         full = {
             **manifest,
             "embedder": embedder.spec(),
@@ -150,20 +143,7 @@ def save_bundle(
         with open(tmp / MANIFEST, "w", encoding="utf-8") as handle:
             json.dump(full, handle, indent=2, sort_keys=True, allow_nan=False)
             handle.write("\n")
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            try:
-                path.rename(old / path.name)
-                tmp.rename(path)
-            except OSError:
-                if (old / path.name).exists() and not path.exists():
-                    (old / path.name).rename(path)  # put the previous bundle back
-                raise
-            finally:
-                if path.exists():  # the new bundle, or the previous one put back
-                    shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(path)
+        replace_folder(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -242,7 +222,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if missing:
         raise BundleError(f"{path} is incomplete: missing {missing}. Restore or retrain the bundle")
     for name in expected:
-        actual = _sha256(path / name)
+        actual = sha256_of(path / name)
         if actual != hashes[name]:
             raise BundleError(
                 f"{path / name} does not match the sha256 in {MANIFEST} (expected "
