@@ -83,6 +83,15 @@ def test_record_rejects_bad_input(tmp_path):
         log.record("p", SHORT, chat(1), correct=3)
     with pytest.raises(ConfigError, match="reports -5 reasoning tokens.*Nothing was logged"):
         log.record("p", SHORT, chat(-5))  # the trainer would reject the whole file
+    for score in ("yes", float("nan"), 1.5):
+        with pytest.raises(ConfigError, match=r"score in \[0, 1\]"):
+            log.record("p", SHORT, chat(1), correct=score)
+    with pytest.raises(ConfigError, match="unpaired surrogate '\\\\ud83d'.*Nothing was logged"):
+        log.record("2+3? \ud83d", SHORT, chat(1))
+    with pytest.raises(ConfigError, match="group must be valid text"):
+        log.record("2+3?", SHORT, chat(1), group="g\udc00")
+    with pytest.raises(ConfigError, match="model must be valid text"):
+        log.record("2+3?", SHORT, chat(1), model=3)
     assert not (tmp_path / "o.jsonl").exists()
 
 

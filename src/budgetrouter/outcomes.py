@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter._checks import is_int
 from budgetrouter.errors import ConfigError
+from budgetrouter.inputs import prompt_problem
 from budgetrouter.providers import reasoning_usage
 
 if TYPE_CHECKING:
@@ -79,9 +80,19 @@ class OutcomeLog:
         dict
             The row written: the trainer's observation columns plus the decision.
         """
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigError("prompt must be a non-empty string")
-        if correct is not None and not (isinstance(correct, bool) or 0 <= float(correct) <= 1):
+        problem = prompt_problem(prompt)
+        if problem is not None:
+            raise ConfigError(f"the prompt {problem}. Nothing was logged")
+        for name, value in (("model", model), ("group", group)):
+            if value is not None and not (isinstance(value, str) and _encodable(value)):
+                raise ConfigError(
+                    f"{name} must be valid text (a string with no unpaired surrogates), got "
+                    f"{value!r}. Nothing was logged"
+                )
+        if correct is not None and not (
+            isinstance(correct, bool)
+            or (isinstance(correct, int | float) and 0 <= float(correct) <= 1)
+        ):
             raise ConfigError(f"correct must be a bool or a score in [0, 1], got {correct!r}")
         usage = reasoning_usage(response, self._count)
         if not is_int(usage.reasoning_tokens) or usage.reasoning_tokens < 0:
@@ -121,3 +132,11 @@ class OutcomeLog:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return row
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
