@@ -43,7 +43,7 @@ def test_anthropic_max_tokens_too_small(server):
 
 def test_anthropic_none_and_uncapped(server):
     assert "thinking" not in send_anthropic(
-        server, request_params(NONE, "anthropic", "claude-3-7"), "claude-3-7"
+        server, request_params(NONE, "anthropic", "claude-3-7-sonnet"), "claude-3-7-sonnet"
     )
     body = send_anthropic(
         server,

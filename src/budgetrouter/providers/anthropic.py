@@ -24,6 +24,7 @@ from budgetrouter.providers.base import (
     ended,
     get_path,
     refuse_or_warn,
+    takes_no_thinking,
 )
 
 #: The SDK refuses a non-streaming request whose ``max_tokens`` implies more than ten minutes:
@@ -32,31 +33,46 @@ from budgetrouter.providers.base import (
 #: ``MODEL_NONSTREAMING_TOKENS`` (Opus 4 and 4.1).
 NONSTREAMING_MAX_TOKENS = 21_333
 _EXTENDED = "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"
+_ADAPTIVE = "https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"
+_MODELS = "https://docs.anthropic.com/en/docs/about-claude/models/overview"
 _LONG_REQUESTS = "https://github.com/anthropics/anthropic-sdk-python#long-requests"
+#: The effort levels of ``output_config.effort`` every adaptive model accepts.
+ADAPTIVE_EFFORTS = ("low", "medium", "high", "max")
 
 CAPABILITIES: tuple[Capability, ...] = (
-    # budget_tokens >= 1024 and < max_tokens; no thinking block = thinking off
-    Capability("anthropic", "claude", "budget", budget_min=1024,
+    # extended thinking: budget_tokens >= 1024 and < max_tokens; no thinking block = off.
+    # (Opus 4.6 and Sonnet 4.6 also take adaptive thinking; their budgets still hold.)
+    Capability("anthropic", "claude-3-7-sonnet", "budget", budget_min=1024,
                nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS, source=_EXTENDED),
-    # Opus 4 and 4.1: the SDK sends at most 8,192 max_tokens without streaming
-    Capability("anthropic", "claude-opus-4-0", "budget", budget_min=1024,
-               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
-    Capability("anthropic", "claude-opus-4-20250514", "budget", budget_min=1024,
-               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
+    Capability("anthropic", "claude-sonnet-4", "budget", budget_min=1024,
+               nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS, source=_EXTENDED,
+               models=("claude-sonnet-4", "claude-sonnet-4-0", "claude-4-sonnet")),
+    *(
+        Capability("anthropic", family, "budget", budget_min=1024,
+                   nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS, source=_EXTENDED)
+        for family in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5",
+                       "claude-sonnet-4-6", "claude-opus-4-6")
+    ),
+    # Opus 4 and 4.1: the SDK sends at most 8,192 max_tokens without streaming (its list
+    # names some of their snapshots and aliases; the family keeps the lower limit)
+    Capability("anthropic", "claude-opus-4", "budget", budget_min=1024,
+               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS,
+               models=("claude-opus-4", "claude-opus-4-0", "claude-4-opus")),
     Capability("anthropic", "claude-opus-4-1", "budget", budget_min=1024,
                nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
-    Capability("anthropic", "claude-4-opus", "budget", budget_min=1024,
-               nonstreaming_max_tokens=8192, source=_LONG_REQUESTS),
-    # Opus 4.7 takes only thinking={"type": "adaptive"} with output_config.effort
-    Capability("anthropic", "claude-opus-4-8", "adaptive", ("low", "medium", "high", "max"),
-               can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
-               source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),
-    Capability("anthropic", "claude-sonnet-5", "adaptive", ("low", "medium", "high", "max"),
-               can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
-               source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),
-    Capability("anthropic", "claude-opus-4-7", "adaptive", ("low", "medium", "high", "max"),
-               can_disable=False, nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS,
-               source="https://docs.anthropic.com/en/docs/build-with-claude/adaptive-thinking"),
+    # adaptive only: thinking={"type": "adaptive"} with output_config.effort; "enabled" and
+    # "disabled" thinking are refused with a 400
+    *(
+        Capability("anthropic", family, "adaptive", ADAPTIVE_EFFORTS, can_disable=False,
+                   nonstreaming_max_tokens=NONSTREAMING_MAX_TOKENS, source=_ADAPTIVE)
+        for family in ("claude-opus-4-7", "claude-opus-4-8", "claude-sonnet-5", "claude-opus-5",
+                       "claude-mythos-preview", "claude-mythos-5", "claude-fable-5",
+                       "claude-mythos-5-1", "claude-fable-5-1")
+    ),
+    # no extended thinking: a thinking block is refused
+    Capability("anthropic", "claude-3", "off", source=_MODELS,
+               models=("claude-3-opus", "claude-3-sonnet", "claude-3-haiku",
+                       "claude-3-5-sonnet", "claude-3-5-haiku")),
 )  # fmt: skip
 
 UNCAPPED_MAX_TOKENS = 32000
@@ -87,6 +103,8 @@ def messages_params(req: Request) -> dict[str, Any]:
             f"max_tokens {max_tokens} is above the {limit} the anthropic SDK sends without "
             "streaming: call messages.stream(...) or messages.create(..., stream=True)"
         )
+    if takes_no_thinking(req):
+        return {"max_tokens": max_tokens or answer}
     if cap.style == "adaptive":
         return {
             "max_tokens": max_tokens or min(ADAPTIVE_MAX_TOKENS + answer, limit),
@@ -141,14 +159,22 @@ def _message_usage(response: dict[str, Any], count_tokens: TokenCounter | None) 
     """Thinking tokens from ``usage.output_tokens_details.thinking_tokens`` when reported.
 
     That field counts the raw reasoning even when the response's thinking is summarised,
-    redacted or omitted; without it, the thinking blocks' text is counted.
+    redacted or omitted; without it, the thinking blocks' text is counted, and a redacted or
+    omitted block (no text to count) leaves the count unknown (``None``).
     """
     status = STOP_STATUS.get(str(response.get("stop_reason")), "failed")
     details = get_path(response, "usage", "output_tokens_details") or {}
     counted = details.get("thinking_tokens", details.get("reasoning_tokens"))
     if counted is not None:
         return ended(counted, status, "anthropic")
-    blocks = response.get("content") or []
+    blocks = [b for b in response.get("content") or [] if isinstance(b, dict)]
+    if any(
+        b.get("type") == "redacted_thinking"
+        or (b.get("type") == "thinking" and not b.get("thinking"))
+        for b in blocks
+    ):
+        # Redacted or omitted thinking shows no text to count: the count is unknown.
+        return ended(None, status, "anthropic")
     thinking = "".join(b.get("thinking") or "" for b in blocks if b.get("type") == "thinking")
     return ended(count_text(thinking, count_tokens), status, "anthropic")
 

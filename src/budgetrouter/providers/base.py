@@ -8,6 +8,7 @@ usage from its responses (:mod:`~budgetrouter.providers.usage`), bundled as one
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ DEFAULT_ANSWER_TOKENS = 1024
 
 __all__ = [
     "DEFAULT_ANSWER_TOKENS",
+    "SNAPSHOT",
     "STATUSES",
     "Capability",
     "Provider",
@@ -48,23 +50,35 @@ __all__ = [
     "get_path",
     "plain",
     "refuse_or_warn",
+    "takes_no_thinking",
 ]
+
+
+#: What may follow a listed model name and still be that model: a dated snapshot
+#: (``-2025-04-16``, ``-20250514``, ``@20250514``), ``-latest``, a ``-preview`` or ``-exp``
+#: release (``-preview-05-20``), then an OpenRouter variant (``:thinking``, ``:free``).
+SNAPSHOT = (
+    r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)?"
+    r"(?::[a-z0-9._-]+)?"
+)
 
 
 @dataclass(frozen=True)
 class Capability:
-    """What one model family accepts.
+    """What one model family accepts, and exactly which model names it covers.
 
     Attributes
     ----------
     provider
         The API the row belongs to (``openai`` rows serve both OpenAI providers).
-    prefix
-        The family's name: it covers that name and the names that continue it after a
-        separator (:meth:`covers`); the most specific covering row wins.
+    family
+        The family's name, as messages and the README show it; ``""`` for a generic row (a
+        self-hosted server's rules, which hold for any model it serves).
     style
         ``effort`` (named levels), ``budget`` (a token budget), ``adaptive`` (Anthropic
-        adaptive thinking with an effort level) or ``fixed`` (no thinking control at all).
+        adaptive thinking with an effort level), ``fixed`` (a reasoning model with no thinking
+        control at all) or ``off`` (a model that does not think, and rejects thinking
+        parameters).
     efforts
         Accepted effort values, lowest first (``effort`` and ``adaptive`` styles).
     budget_min, budget_max
@@ -76,10 +90,14 @@ class Capability:
     nonstreaming_max_tokens
         The largest ``max_tokens`` the provider's SDK sends without streaming (``None``: no
         such limit).
+    models
+        The model names the row covers (default: the family's name alone). Each covers that
+        name and its snapshots (:data:`SNAPSHOT`), case ignored, and nothing else: a newer
+        model that merely continues a listed name is covered by no row.
     """
 
     provider: str
-    prefix: str
+    family: str
     style: str
     efforts: tuple[str, ...] = ()
     budget_min: int = 0
@@ -87,18 +105,28 @@ class Capability:
     can_disable: bool = True
     source: str = ""
     nonstreaming_max_tokens: int | None = None
+    models: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The model names the row lists (``()`` for a generic row)."""
+        if not self.family:
+            return ()
+        return self.models or (self.family,)
 
     def covers(self, model: str) -> bool:
-        """Whether ``model`` is this row's family.
+        """Whether ``model`` is one of this row's models, or a snapshot of one.
 
-        Its name, or its name followed by ``-``, ``@``, ``:`` or ``/`` and more (a date, a
-        size, a variant), case ignored. The empty family (a generic server row) covers every
-        model.
+        ``o4-mini-2025-04-16`` and ``claude-sonnet-4-20250514`` are snapshots of the names
+        they start with; ``gpt-5.10``, ``o3-pro`` and ``claude-sonnet-6`` are no listed
+        model's. A generic row covers every model.
         """
-        if not self.prefix:
+        if not self.family:
             return True
-        name, family = model.lower(), self.prefix.lower()
-        return name == family or (name.startswith(family) and name[len(family)] in "-@:/")
+        name = model.strip().lower()
+        return any(
+            re.fullmatch(re.escape(listed.lower()) + SNAPSHOT, name) for listed in self.names
+        )
 
 
 class Request(NamedTuple):
@@ -137,6 +165,9 @@ class Provider:
     read_usage
         Reasoning tokens and the cut-off flag of a response (as a plain dict), given a token
         counter for responses that carry reasoning text (``None`` = the default counter).
+    reserved
+        Name prefixes (OpenRouter's ``openai/``, ...) whose models only a row that lists them
+        covers: the generic row does not, so an unlisted one is refused.
     """
 
     name: str
@@ -144,6 +175,7 @@ class Provider:
     params: Callable[[Request], dict[str, Any]]
     recognises: Callable[[dict[str, Any]], bool]
     read_usage: Callable[[dict[str, Any], TokenCounter | None], Usage]
+    reserved: tuple[str, ...] = ()
 
 
 def effort_level(
@@ -174,16 +206,49 @@ def effort_level(
             return decision.effort
         refuse_or_warn(
             strict,
-            f"effort {decision.effort!r} is not one {cap.prefix or cap.provider} accepts "
+            f"effort {decision.effort!r} is not one {cap.family or cap.provider} accepts "
             f"{list(cap.efforts)}; sent the effort of tier {decision.tier!r}, {level!r}",
             notes,
         )
     if decision.no_thinking and level != "none":
         notes.append(
-            f"tier none: {cap.prefix or cap.provider} cannot switch thinking off; sent the lowest "
+            f"tier none: {cap.family or cap.provider} cannot switch thinking off; sent the lowest "
             f"effort it accepts, {level!r}"
         )
     return level
+
+
+def takes_no_thinking(req: Request) -> bool:
+    """Whether the request's model takes no thinking parameter at all, noting what is lost.
+
+    A ``fixed`` row (a reasoning model with no control, such as ``o1-mini``) cannot follow any
+    tier; an ``off`` row (a model that does not think, such as ``gpt-4o``) honours tier none
+    only. Either way the request carries no thinking parameter, which the API would reject.
+
+    Raises
+    ------
+    ConfigError
+        With ``strict=True``, for a tier the model cannot follow.
+    """
+    cap, decision = req.cap, req.decision
+    if cap.style == "fixed":
+        refuse_or_warn(
+            req.strict,
+            f"{cap.family} takes no thinking parameter (the API rejects it): its thinking "
+            f"cannot follow tier {decision.tier!r}; sent none",
+            req.notes,
+        )
+        return True
+    if cap.style == "off":
+        if not decision.no_thinking:
+            refuse_or_warn(
+                req.strict,
+                f"{cap.family} does not think (the API rejects thinking parameters): tier "
+                f"{decision.tier!r} cannot be honoured; sent none",
+                req.notes,
+            )
+        return True
+    return False
 
 
 def refuse_or_warn(strict: bool, message: str, notes: list[str]) -> None:
@@ -238,7 +303,7 @@ def budget_and_max_tokens(req: Request) -> tuple[int | None, int | None]:
         refuse_or_warn(
             strict,
             f"budget {budget} is below the minimum {cap.budget_min} of "
-            f"{cap.prefix or cap.provider}; raised to {cap.budget_min}",
+            f"{cap.family or cap.provider}; raised to {cap.budget_min}",
             notes,
         )
         budget = cap.budget_min

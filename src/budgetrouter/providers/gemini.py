@@ -21,9 +21,11 @@ from budgetrouter.providers.base import (
     effort_level,
     ended,
     get_path,
+    takes_no_thinking,
 )
 
 _THINKING = "https://ai.google.dev/gemini-api/docs/thinking"
+_MODELS = "https://ai.google.dev/gemini-api/docs/models"
 
 CAPABILITIES: tuple[Capability, ...] = (
     # thinkingBudget ranges; -1 = dynamic
@@ -36,8 +38,15 @@ CAPABILITIES: tuple[Capability, ...] = (
     # Gemini 3: thinkingLevel, never with a budget
     Capability("gemini", "gemini-3-pro", "effort", ("low", "high"), can_disable=False,
                source=_THINKING),
+    Capability("gemini", "gemini-3.1-pro", "effort", ("low", "medium", "high"),
+               can_disable=False, source=_THINKING),
     Capability("gemini", "gemini-3-flash", "effort", ("minimal", "low", "medium", "high"),
                can_disable=False, source=_THINKING),
+    # models that do not think: a thinking_config is refused
+    Capability("gemini", "gemini-2.0-flash", "off", source=_MODELS,
+               models=("gemini-2.0-flash", "gemini-2.0-flash-lite")),
+    Capability("gemini", "gemini-1.5", "off", source=_MODELS,
+               models=("gemini-1.5-pro", "gemini-1.5-flash", "gemini-1.5-flash-8b")),
 )  # fmt: skip
 
 
@@ -57,7 +66,9 @@ def generate_content_params(req: Request) -> dict[str, Any]:
     """
     decision, cap, max_tokens, _, strict, notes = req
     config: dict[str, Any] = {}
-    if cap.style == "effort":
+    if takes_no_thinking(req):
+        pass
+    elif cap.style == "effort":
         level = effort_level(decision, cap, notes, strict)
         config["thinking_config"] = {"thinking_level": level}
     elif decision.no_thinking:
@@ -65,7 +76,7 @@ def generate_content_params(req: Request) -> dict[str, Any]:
             config["thinking_config"] = {"thinking_budget": 0}
         else:
             notes.append(
-                f"tier none: {cap.prefix} cannot switch thinking off; sent its minimum "
+                f"tier none: {cap.family} cannot switch thinking off; sent its minimum "
                 f"budget {cap.budget_min}"
             )
             config["thinking_config"] = {"thinking_budget": cap.budget_min}
@@ -89,8 +100,11 @@ def _is_gemini(response: dict[str, Any]) -> bool:
 
 
 def _gemini_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
-    meta = response.get("usage_metadata") or response.get("usageMetadata") or {}
-    tokens = meta.get("thoughts_token_count") or meta.get("thoughtsTokenCount") or 0
+    meta = response.get("usage_metadata") or response.get("usageMetadata")
+    # Gemini leaves out a zero count; with no usage metadata at all the count is unknown.
+    tokens = None
+    if isinstance(meta, dict):
+        tokens = meta.get("thoughts_token_count") or meta.get("thoughtsTokenCount") or 0
     reasons = [
         str(c.get("finish_reason") or c.get("finishReason") or "").rsplit(".", 1)[-1]
         for c in response.get("candidates") or []

@@ -24,34 +24,57 @@ from budgetrouter.providers.base import (
     effort_level,
     ended,
     get_path,
-    refuse_or_warn,
+    takes_no_thinking,
 )
 
 _REASONING = "https://platform.openai.com/docs/guides/reasoning"
-_LATEST = "https://platform.openai.com/docs/guides/latest-model"
+_MODELS = "https://platform.openai.com/docs/models/"
+_LMH = ("low", "medium", "high")
+
+
+def _effort(family: str, efforts: tuple[str, ...], *models: str) -> Capability:
+    """An effort row, citing the family's model page; thinking is off only at ``none``."""
+    return Capability("openai", family, "effort", efforts, can_disable="none" in efforts,
+                      source=_MODELS + family, models=models)  # fmt: skip
+
 
 CAPABILITIES: tuple[Capability, ...] = (
-    # reasoning_effort per model family
-    Capability("openai", "o1", "effort", ("low", "medium", "high"), can_disable=False,
-               source=_REASONING),
+    # o-series: low / medium / high
+    _effort("o1", _LMH),
+    _effort("o1-pro", _LMH),
+    _effort("o3-mini", _LMH),
+    _effort("o3", _LMH),
+    _effort("o4-mini", _LMH),
+    # deep research models accept medium only
+    _effort("o3-deep-research", ("medium",)),
+    _effort("o4-mini-deep-research", ("medium",)),
     # o1-mini and o1-preview take no reasoning_effort at all (the API rejects the parameter)
-    Capability("openai", "o1-mini", "fixed", can_disable=False, source=_REASONING),
-    Capability("openai", "o1-preview", "fixed", can_disable=False, source=_REASONING),
-    Capability("openai", "o3", "effort", ("low", "medium", "high"), can_disable=False,
-               source=_REASONING),
-    Capability("openai", "o4", "effort", ("low", "medium", "high"), can_disable=False,
-               source=_REASONING),
-    # gpt-5 adds "minimal"
-    Capability("openai", "gpt-5", "effort", ("minimal", "low", "medium", "high"),
-               can_disable=False, source=_LATEST),
-    # gpt-5.1 and later: "none" is the default and switches reasoning off
-    Capability("openai", "gpt-5.1", "effort", ("none", "low", "medium", "high"),
-               source=_LATEST),
-    # the codex variants accept only low / medium / high
-    Capability("openai", "gpt-5.1-codex", "effort", ("low", "medium", "high"),
-               can_disable=False, source=_LATEST),
-    Capability("openai", "gpt-5.2", "effort", ("none", "low", "medium", "high", "xhigh"),
-               source=_LATEST),
+    Capability("openai", "o1-mini", "fixed", can_disable=False, source=_MODELS + "o1-mini"),
+    Capability("openai", "o1-preview", "fixed", can_disable=False,
+               source=_MODELS + "o1-preview"),
+    # GPT-5: minimal / low / medium / high; codex low / medium / high; pro high only
+    _effort("gpt-5", ("minimal", *_LMH), "gpt-5", "gpt-5-mini", "gpt-5-nano"),
+    _effort("gpt-5-codex", _LMH),
+    _effort("gpt-5-pro", ("high",)),
+    # GPT-5.1 and later: "none" switches reasoning off; the chat models accept medium only
+    _effort("gpt-5.1", ("none", *_LMH)),
+    _effort("gpt-5.1-chat", ("medium",)),
+    _effort("gpt-5.1-codex", _LMH),
+    _effort("gpt-5.1-codex-mini", ("medium", "high")),
+    _effort("gpt-5.1-codex-max", (*_LMH, "xhigh")),
+    _effort("gpt-5.2", ("none", *_LMH, "xhigh")),
+    _effort("gpt-5.2-chat", ("medium",)),
+    _effort("gpt-5.2-pro", ("medium", "high", "xhigh")),
+    _effort("gpt-5.2-codex", (*_LMH, "xhigh")),
+    _effort("gpt-5.3-codex", (*_LMH, "xhigh")),
+    _effort("gpt-5.4", ("none", *_LMH, "xhigh")),
+    _effort("gpt-5.5", ("none", *_LMH, "xhigh")),
+    # models that do not reason: any reasoning parameter is rejected
+    Capability("openai", "gpt-4o", "off", source=_MODELS + "gpt-4o",
+               models=("gpt-4o", "gpt-4o-mini")),
+    Capability("openai", "gpt-4.1", "off", source=_MODELS + "gpt-4.1",
+               models=("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")),
+    Capability("openai", "gpt-5-chat", "off", source=_MODELS + "gpt-5-chat-latest"),
 )  # fmt: skip
 
 _CHAT_REASONING = ("usage", "completion_tokens_details", "reasoning_tokens")
@@ -67,24 +90,11 @@ def chat_params(req: Request) -> dict[str, Any]:
         when the caller set a limit.
     """
     out: dict[str, Any] = {}
-    if _steerable(req):
+    if not takes_no_thinking(req):
         out["reasoning_effort"] = effort_level(req.decision, req.cap, req.notes, req.strict)
     if req.max_tokens is not None:
         out["max_completion_tokens"] = req.max_tokens
     return out
-
-
-def _steerable(req: Request) -> bool:
-    """Whether the model takes an effort; a ``fixed`` one gets a note (refused under strict)."""
-    if req.cap.style != "fixed":
-        return True
-    refuse_or_warn(
-        req.strict,
-        f"{req.cap.prefix} takes no reasoning effort (the API rejects the parameter): its "
-        f"thinking cannot follow tier {req.decision.tier!r}; sent none",
-        req.notes,
-    )
-    return False
 
 
 def responses_params(req: Request) -> dict[str, Any]:
@@ -97,7 +107,7 @@ def responses_params(req: Request) -> dict[str, Any]:
         ``max_output_tokens``.
     """
     out: dict[str, Any] = {}
-    if _steerable(req):
+    if not takes_no_thinking(req):
         out["reasoning"] = {"effort": effort_level(req.decision, req.cap, req.notes, req.strict)}
     if req.max_tokens is not None:
         out["max_output_tokens"] = req.max_tokens
@@ -142,8 +152,9 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
 
     The reader takes ``usage.completion_tokens_details.reasoning_tokens`` when the response
     reports it, else counts ``message.reasoning_content`` (vLLM, SGLang) or
-    ``message.reasoning`` (OpenRouter) with the token counter; ``finish_reason == "length"``
-    is a cut-off.
+    ``message.reasoning`` (OpenRouter) with the token counter; a response with neither and no
+    ``usage`` at all (a stream read without ``include_usage``) has an unknown count (``None``).
+    ``finish_reason == "length"`` is a cut-off.
 
     Parameters
     ----------
@@ -164,6 +175,8 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
             return ended(counted, status, provider)
         message = choice.get("message") or {}
         text = message.get("reasoning_content") or message.get("reasoning") or ""
+        if not text and response.get("usage") is None:
+            return ended(None, status, provider)  # no usage at all: the count is unknown
         return ended(count_text(text, count_tokens), status, provider)
 
     return read
@@ -195,7 +208,8 @@ def _response_status(response: dict[str, Any]) -> str:
 
 
 def _response_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
-    tokens = get_path(response, "usage", "output_tokens_details", "reasoning_tokens") or 0
+    # None (unknown) when the response has no usage, as a failed or cut-short one may not
+    tokens = get_path(response, "usage", "output_tokens_details", "reasoning_tokens")
     return ended(tokens, _response_status(response), "openai-responses")
 
 

@@ -9,6 +9,7 @@ its text in ``message.reasoning``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +20,7 @@ from budgetrouter.providers.base import (
     Request,
     budget_and_max_tokens,
     refuse_or_warn,
+    takes_no_thinking,
 )
 from budgetrouter.providers.openai import chat_usage_reader, is_chat
 
@@ -30,12 +32,27 @@ VENDORS: tuple[tuple[str, tuple[Capability, ...]], ...] = (
     ("anthropic/", anthropic.CAPABILITIES),
 )
 
+
+def openrouter_names(vendor: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """A direct provider's model names as OpenRouter spells them, the originals kept.
+
+    OpenRouter writes Claude versions with a dot (``anthropic/claude-sonnet-4.5``,
+    ``anthropic/claude-3.7-sonnet``) where Anthropic writes a dash.
+    """
+    out = [vendor + name for name in names]
+    if vendor == "anthropic/":
+        out += [vendor + re.sub(r"(?<=-)(\d)-(\d)(?=-|$)", r"\1.\2", name) for name in names]
+    return tuple(dict.fromkeys(out))
+
+
 CAPABILITIES: tuple[Capability, ...] = (
-    # reasoning.effort / max_tokens / enabled, for any model
+    # reasoning.effort / max_tokens / enabled: OpenRouter's own rules, for a model of another
+    # vendor (a model of the vendors below is covered by its own row or refused)
     Capability("openrouter", "", "budget", budget_min=1, source=_DOCS),
     # the direct providers' rows, under OpenRouter's vendor prefixes
     *(
-        replace(row, provider="openrouter", prefix=vendor + row.prefix)
+        replace(row, provider="openrouter", family=vendor + row.family,
+                models=openrouter_names(vendor, row.names))
         for vendor, rows in VENDORS
         for row in rows
     ),
@@ -43,7 +60,6 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("openrouter", "deepseek/deepseek-r1", "budget", budget_min=1,
                can_disable=False, source=_DOCS),
 )  # fmt: skip
-
 
 #: The ``reasoning.effort`` values OpenRouter accepts.
 OPENROUTER_EFFORTS: tuple[str, ...] = ("minimal", "low", "medium", "high")
@@ -65,7 +81,7 @@ def _lowest(req: Request) -> dict[str, Any]:
         reasoning = {"effort": "low"}
     refuse_or_warn(
         req.strict,
-        f"tier none: {cap.prefix} cannot switch reasoning off on OpenRouter; sent its lowest "
+        f"tier none: {cap.family} cannot switch reasoning off on OpenRouter; sent its lowest "
         f"setting {reasoning}",
         req.notes,
     )
@@ -86,6 +102,8 @@ def openrouter_params(req: Request) -> dict[str, Any]:
         With ``strict=True``, for a combination that needs clamping.
     """
     decision, max_tokens = req.decision, req.max_tokens
+    if takes_no_thinking(req):
+        return {"max_tokens": max_tokens} if max_tokens is not None else {}
     if decision.effort is not None and decision.effort in OPENROUTER_EFFORTS:
         # A model-aware decision names the model's own effort level: send it as that.
         reasoning: dict[str, Any] = {"effort": decision.effort}
@@ -105,5 +123,10 @@ def openrouter_params(req: Request) -> dict[str, Any]:
 
 
 OPENROUTER = Provider(
-    "openrouter", CAPABILITIES, openrouter_params, is_chat, chat_usage_reader("openrouter")
+    "openrouter",
+    CAPABILITIES,
+    openrouter_params,
+    is_chat,
+    chat_usage_reader("openrouter"),
+    reserved=tuple(vendor for vendor, _ in VENDORS),
 )

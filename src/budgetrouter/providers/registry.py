@@ -63,11 +63,14 @@ def _provider(name: str) -> Provider:
 
 
 def capability(provider: str, model: str) -> Capability:
-    """The capability row of ``model`` for ``provider``: the most specific row that covers it.
+    """The capability row of ``model`` for ``provider``: the row that lists it.
 
-    A row covers its family name and the names that continue it after a separator
-    (:meth:`~budgetrouter.providers.base.Capability.covers`): ``gpt-5.1`` covers
-    ``gpt-5.1-mini`` but not ``gpt-5.10``, which is refused rather than given gpt-5.1's rules.
+    A row covers the model names it lists and their dated snapshots
+    (:meth:`~budgetrouter.providers.base.Capability.covers`): ``o4-mini-2025-04-16`` takes
+    o4-mini's row, while ``gpt-5.10``, ``o3-pro`` or a newer ``claude-sonnet-6`` are covered by
+    no row and refused, rather than given the rules of a family whose name they continue. A
+    path before the name (google-genai's ``models/gemini-2.5-flash``) is ignored, except for
+    OpenRouter, whose names are ``vendor/model``.
 
     Parameters
     ----------
@@ -79,23 +82,35 @@ def capability(provider: str, model: str) -> Capability:
     Returns
     -------
     Capability
-        The row of the model's family.
+        The row that lists the model (a generic row for a self-hosted server, or an OpenRouter
+        model of a vendor with no rows here).
 
     Raises
     ------
     ConfigError
-        For an unknown provider, or a model of no known family.
+        For an unknown provider, or a model no row lists.
     """
     entry = _provider(provider)
-    rows = [c for c in entry.capabilities if c.covers(model)]
-    if not rows:
-        known = sorted(c.prefix for c in entry.capabilities)
-        module = getattr(entry.params, "__module__", "budgetrouter.providers")
-        raise ConfigError(
-            f"No capability row for {provider} model {model!r}. Known families: {known}; add a "
-            f"row to {module}.CAPABILITIES"
-        )
-    return max(rows, key=lambda c: len(c.prefix))
+    name = model.strip()
+    if not entry.reserved:
+        name = name.rsplit("/", 1)[-1]
+    rows = [c for c in entry.capabilities if c.covers(name)]
+    listed = [c for c in rows if c.family]
+    if listed:
+        return max(listed, key=lambda c: len(c.family))
+    if rows and not name.lower().startswith(entry.reserved or ("\0",)):
+        return rows[0]
+    families = sorted(c.family for c in entry.capabilities if c.family)
+    module = getattr(entry.params, "__module__", "budgetrouter.providers")
+    raise ConfigError(
+        f"No capability row for {provider} model {model!r}: its rules are not known here, and "
+        f"a model is never given another's. Rows: {families} (each lists its models; see "
+        f"{module}.CAPABILITIES). If it takes the rules of a listed model, pass "
+        f"capability=capability({provider!r}, '<that model>') to request_params, or add a row"
+    )
+
+
+_row = capability
 
 
 def request_params(
@@ -106,6 +121,7 @@ def request_params(
     *,
     answer_tokens: int = DEFAULT_ANSWER_TOKENS,
     strict: bool = False,
+    capability: Capability | None = None,
 ) -> RequestParams:
     """Keyword arguments that make ``provider``'s SDK honour ``decision``.
 
@@ -126,6 +142,9 @@ def request_params(
         Output tokens kept for the visible answer beside the thinking budget.
     strict
         Refuse (raise) instead of clamping a combination the model cannot honour.
+    capability
+        The rules to apply instead of the row that lists ``model`` (for a model no row lists
+        yet: ``capability=capability("anthropic", "claude-sonnet-5")`` gives it that model's).
 
     Returns
     -------
@@ -136,8 +155,8 @@ def request_params(
     Raises
     ------
     ConfigError
-        For an unknown provider or model family, or, with ``strict=True``, a combination that
-        would need clamping.
+        For an unknown provider, a model no row lists (and no ``capability`` given), or, with
+        ``strict=True``, a combination that would need clamping.
 
     Examples
     --------
@@ -167,8 +186,18 @@ def request_params(
             f"decision must be a budgetrouter Decision (from Router.route), got "
             f"{type(decision).__name__}"
         )
-    cap = capability(provider, model)
+    if capability is not None and not isinstance(capability, Capability):
+        raise ConfigError(
+            f"capability must be a Capability row (budgetrouter.providers.capability(...)), "
+            f"got {type(capability).__name__}"
+        )
+    cap = capability if capability is not None else _row(provider, model)
     notes: list[str] = []
+    if not cap.family and PROVIDERS[provider].reserved:
+        notes.append(
+            f"{model}: no row of its own; sent by {provider}'s generic reasoning rules "
+            "(whether it can switch reasoning off is not known)"
+        )
     asked = (
         decision.model.rsplit("/", 1)[-1].lower()
         if decision.model_aware and decision.model

@@ -25,7 +25,9 @@ class Usage:
     ----------
     reasoning_tokens
         Tokens spent thinking, as the response reports them (a reader passes on a count that
-        is not a whole number; :meth:`budgetrouter.outcomes.OutcomeLog.record` refuses it).
+        is not a whole number), or ``None`` when the response does not say (no usage, thinking
+        redacted with no count); :meth:`budgetrouter.outcomes.OutcomeLog.record` refuses both
+        rather than log a wrong number.
     truncated
         The run hit its output or thinking limit before it finished.
     provider
@@ -36,7 +38,7 @@ class Usage:
         ``failed`` (an error, a cancelled or failed response).
     """
 
-    reasoning_tokens: int
+    reasoning_tokens: int | None
     truncated: bool
     provider: str
     status: str = "finished"

@@ -179,7 +179,7 @@ def provider_rows(model: str, control: str) -> list[dict[str, Any]]:
             cap = capability(provider, model)
         except ConfigError:
             continue
-        if not cap.prefix or any(r["provider"] == cap.provider for r in rows):
+        if not cap.family or any(r["provider"] == cap.provider for r in rows):
             continue
         seen = {"budget": "budget", "effort": "effort", "adaptive": "effort"}.get(cap.style)
         if seen != control and not (control == "on_off" and cap.can_disable):
