@@ -50,18 +50,30 @@ def test_route_table(tiny_bundle, tmp_path, capsys):
     assert "tier" in out.splitlines()[0] and "Task add" in out
 
 
-def test_bad_input_line_fails_clearly_and_keeps_the_old_output(tiny_bundle, tmp_path, capsys):
+def test_bad_lines_keep_their_place_and_lose_none_of_the_others(tiny_bundle, tmp_path, capsys):
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"id": 1, "prompt": "ok"}) + "\n" + '{"id": 2, "text": "x"}\n')
-    out = tmp_path / "out.jsonl"
-    out.write_text("previous results\n")
-    assert (
-        main(["route", "--input", str(src), "--output", str(out), "--bundle", str(tiny_bundle)])
-        == 2
+    src.write_text(
+        json.dumps({"id": 1, "prompt": "ok"})
+        + "\n"
+        + '{"id": 2, "text": "x"}\n'
+        + '{"id": 3, "prompt": "2+3? \\ud83d"}\n'  # a lone surrogate, as JSON escapes it
+        + "{not json\n"
+        + json.dumps({"id": 5, "prompt": "fine too"})
+        + "\n"
     )
+    out = tmp_path / "out.jsonl"
+    argv = ["route", "--input", str(src), "--output", str(out), "--bundle", str(tiny_bundle)]
+    assert main(argv) == 1
     err = capsys.readouterr().err
-    assert "row 2" in err and '"prompt"' in err and "Traceback" not in err
-    assert out.read_text() == "previous results\n"
+    assert "3 of 5 lines" in err and "line 2:" in err and "Traceback" not in err
+    assert "line 3: the prompt is not valid text: an unpaired surrogate" in err
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == [1, 2, 3, 4, 5]
+    assert [("error" in r) for r in records] == [False, True, True, True, False]
+    assert records[0]["tier"] in ("none", "short", "long") and "tier" in records[4]
+    assert main([*argv[:3], "--format", "table", "--bundle", str(tiny_bundle)]) == 1
+    table = capsys.readouterr().out
+    assert "2+3? \\ud83d" in table and "error (line 4): invalid JSON" in table
 
 
 def test_empty_prompt_in_batch_without_and_with_fallback(tiny_bundle, tmp_path, capsys):
@@ -69,8 +81,13 @@ def test_empty_prompt_in_batch_without_and_with_fallback(tiny_bundle, tmp_path, 
     src.write_text(
         json.dumps({"id": 1, "prompt": "ok"}) + "\n" + json.dumps({"id": 2, "prompt": ""}) + "\n"
     )
-    assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 2
-    assert "in.jsonl, row 2, field 'prompt': the prompt is empty" in capsys.readouterr().err
+    assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 1
+    captured = capsys.readouterr()
+    assert "line 2: the prompt is empty" in captured.err
+    assert json.loads(captured.out.splitlines()[1]) == {
+        "id": 2,
+        "error": "line 2: the prompt is empty; pass a non-empty string",
+    }
     assert (
         main(
             ["route", "--input", str(src), "--bundle", str(tiny_bundle), "--fallback-tier", "short"]
@@ -80,6 +97,11 @@ def test_empty_prompt_in_batch_without_and_with_fallback(tiny_bundle, tmp_path, 
     records = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [r["fallback"] for r in records] == [False, True]
     assert records[1]["tier"] == "short"
+
+
+def test_a_single_bad_prompt_is_an_error(tiny_bundle, capsys):
+    assert main(["route", "2+3? \ud83d", "--bundle", str(tiny_bundle)]) == 2
+    assert "unpaired surrogate" in capsys.readouterr().err
 
 
 def test_missing_bundle_is_a_clean_error(tmp_path, capsys):
@@ -104,8 +126,10 @@ def test_bad_prompt_deep_in_a_file_names_its_line(tiny_bundle, tmp_path, capsys)
     src = tmp_path / "big.jsonl"
     lines = [json.dumps({"id": i, "prompt": f"p {i}"}) for i in range(299)]
     src.write_text("\n".join([*lines, json.dumps({"id": "x", "prompt": None})]) + "\n")
-    assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 2
-    assert "row 300, field 'prompt': the prompt must be a string" in capsys.readouterr().err
+    assert main(["route", "--input", str(src), "--bundle", str(tiny_bundle)]) == 1
+    captured = capsys.readouterr()
+    assert "line 300: the prompt must be a string" in captured.err
+    assert len(captured.out.splitlines()) == 300
 
 
 def test_route_for_a_model_and_per_line_models(level_bundle, tmp_path, capsys):
@@ -144,17 +168,19 @@ def test_strict_model_names_the_line_of_an_unknown_model(level_bundle, tmp_path,
         + "\n"
     )
     argv = ["route", "--input", str(src), "--strict-model", "--bundle", str(level_bundle)]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "row 2" in err and "gpt-9" in err and "not one this bundle knows" in err
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "line 2" in captured.err and "'gpt-9' is not one this bundle knows" in captured.err
+    first, second = (json.loads(x) for x in captured.out.splitlines())
+    assert first["model_aware"] is True and "gpt-9" in second["error"]
 
 
 def test_a_bad_model_field_names_its_line(level_bundle, tmp_path, capsys):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"prompt": "fine", "model": 7}) + "\n")
-    assert main(["route", "--input", str(src), "--bundle", str(level_bundle)]) == 2
+    assert main(["route", "--input", str(src), "--bundle", str(level_bundle)]) == 1
     err = capsys.readouterr().err
-    assert "row 1" in err and "must be a non-empty string" in err
+    assert "line 1" in err and "must be a non-empty string" in err
 
 
 def test_strict_model_names_the_option_for_an_unknown_model_option(level_bundle, capsys):

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from budgetrouter.cli.common import DEFAULT_BUNDLE, UsageError, write_output
 from budgetrouter.decision import TIER_NAMES, Decision
@@ -54,33 +54,59 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def read_route_input(path: str) -> list[tuple[int, Any, Any, Any]]:
-    """``(line, id, prompt, model)`` of each item of a JSONL file.
+class Item(NamedTuple):
+    """One prompt to route, or the line that held it and what keeps it from being routed.
 
-    The id defaults to the line number, the model to ``None`` (use ``--model``).
+    ``line`` is 0 for a prompt given on the command line.
     """
-    from budgetrouter.train.readers import jsonl_records
 
+    line: int
+    id: Any
+    prompt: Any
+    model: Any
+    problem: str | None = None
+
+
+def read_route_input(path: str) -> list[Item]:
+    """The items of a JSONL file, one per non-blank line, in order.
+
+    A line that cannot be routed (not a JSON object, no ``"prompt"``, a ``"model"`` that is
+    not a name) keeps its place with the ``problem`` said; the id defaults to the line number,
+    the model to ``None`` (use ``--model``).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read as UTF-8 text.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = list(enumerate(handle, start=1))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"cannot be read ({exc})") from exc
     items = []
-    for lineno, record in jsonl_records(path):
-        if "prompt" not in record:
-            raise DataError(
-                path, 'each line must be an object with a "prompt"', row=lineno, field="prompt"
-            )
+    for lineno, line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            items.append(Item(lineno, lineno, None, None, f"invalid JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict) or "prompt" not in record:
+            shape = 'each line must be a JSON object with a "prompt"'
+            items.append(Item(lineno, lineno, None, None, shape))
+            continue
         model = record.get("model")
+        problem: str | None = None
         if model is not None and not (isinstance(model, str) and model.strip()):
-            raise DataError(
-                path,
-                f'"model" must be a non-empty string naming the model called, got {model!r}',
-                row=lineno,
-                field="model",
-            )
-        items.append((lineno, record.get("id", lineno), record["prompt"], model))
+            problem = f'"model" must be a non-empty string naming the model called, got {model!r}'
+        items.append(Item(lineno, record.get("id", lineno), record["prompt"], model, problem))
     return items
 
 
-def write_table(rows: Sequence[tuple[Any, Any, dict[str, Any]]], out: TextIO) -> None:
-    """Decisions as a table for people.
+def write_table(rows: Sequence[tuple[Item, dict[str, Any] | None]], out: TextIO) -> None:
+    """Decisions as a table for people; a line that could not be routed says why.
 
     ``expected`` is the reasoning a run is predicted to spend under the decision, ``at top``
     what it would spend at the model's top level (no cap for a model-agnostic decision).
@@ -94,9 +120,13 @@ def write_table(rows: Sequence[tuple[Any, Any, dict[str, Any]]], out: TextIO) ->
     def num(value: Any) -> str:
         return "-" if value is None else str(value)
 
-    for _, prompt, d in rows:
-        text = " ".join(str(prompt).split())
+    for item, d in rows:
+        # unpaired surrogates shown escaped: the table must print whatever the prompt holds
+        text = " ".join(str(item.prompt).split()).encode("utf-8", "backslashreplace").decode()
         text = text if len(text) <= 44 else text[:41] + "..."
+        if d is None:
+            out.write(f"{text:<44} error (line {item.line}): {item.problem}\n")
+            continue
         model = d["model"] or "(any)"
         if d["model"] and not d["model_aware"]:
             model += "?"
@@ -111,46 +141,71 @@ def write_table(rows: Sequence[tuple[Any, Any, dict[str, Any]]], out: TextIO) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Route and print (or write) the decisions."""
+    """Route and print (or write) the decisions.
+
+    Returns 0 when every prompt was routed, 1 when some lines of ``--input`` could not be (each
+    keeps its place in the output with an ``"error"``, and stderr names its line).
+    """
     from budgetrouter import Router, RouterConfig
     from budgetrouter.router import prompt_problem
 
     if (args.prompt is None) == (args.input is None):
         raise UsageError("give either one PROMPT or --input FILE.jsonl")
-    items = read_route_input(args.input) if args.input else [(0, None, args.prompt, None)]
-    config = RouterConfig(fallback_tier=args.fallback_tier, strict_model=args.strict_model)
-    router = Router.load(args.bundle, config)
-    if args.input and args.fallback_tier is None:  # name the line, not a position in a batch
-        for lineno, _, prompt, _ in items:
-            problem = prompt_problem(prompt)
-            if problem is not None:
-                raise DataError(args.input, f"the prompt {problem}", row=lineno, field="prompt")
     if args.model is not None and not (args.model.strip() and args.model == args.model.strip()):
         raise UsageError(f"--model must name the model called, got {args.model!r}")
-    if args.strict_model:  # name the line (or the option) of a model the bundle does not know
-        for lineno, _, _, model in items:
-            name = model or args.model
-            if name is not None and not router.knows_model(name):
-                known = f"model {name!r} is not one this bundle knows ({router.known_models})"
-                if model is None:
-                    raise UsageError(f"--model: {known}")
-                raise DataError(args.input, known, row=lineno, field="model")
-    rows = []
-    for start in range(0, len(items), CHUNK):
-        chunk = items[start : start + CHUNK]
-        decisions = router.route_batch(
-            [prompt for _, _, prompt, _ in chunk],
-            model=[model or args.model for _, _, _, model in chunk],
+    items = read_route_input(args.input) if args.input else [Item(0, None, args.prompt, None)]
+    config = RouterConfig(fallback_tier=args.fallback_tier, strict_model=args.strict_model)
+    router = Router.load(args.bundle, config)
+    if args.strict_model and args.model is not None and not router.knows_model(args.model):
+        raise UsageError(
+            f"--model: model {args.model!r} is not one this bundle knows ({router.known_models})"
         )
-        rows += [(i, p, d.to_dict()) for (_, i, p, _), d in zip(chunk, decisions, strict=True)]
+    if args.input:  # a line that cannot be routed keeps its place, with its problem said
+        items = [_problem(item, args, router, prompt_problem) for item in items]
+    good = [i for i, item in enumerate(items) if item.problem is None]
+    decisions: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(good), CHUNK):
+        chunk = good[start : start + CHUNK]
+        routed = router.route_batch(
+            [items[i].prompt for i in chunk], model=[items[i].model or args.model for i in chunk]
+        )
+        decisions |= {i: d.to_dict() for i, d in zip(chunk, routed, strict=True)}
+    rows = [(item, decisions.get(i)) for i, item in enumerate(items)]
 
     def emit(out: TextIO) -> None:
         if args.format == "table":
             write_table(rows, out)
             return
-        for i, _, d in rows:
-            record = ({"id": i} if args.input else {}) | {k: d[k] for k in OUTPUT_FIELDS}
+        for item, d in rows:
+            record = {"id": item.id} if args.input else {}
+            if d is None:
+                record["error"] = f"line {item.line}: {item.problem}"
+            else:
+                record |= {k: d[k] for k in OUTPUT_FIELDS}
             out.write(json.dumps(record) + "\n")
 
     write_output(args.output, emit, sys.stdout)
+    failed = [item for item in items if item.problem is not None]
+    if failed:
+        listed = "".join(f"\n  line {i.line}: {i.problem}" for i in failed[:20])
+        more = f"\n  ... and {len(failed) - 20} more" if len(failed) > 20 else ""
+        sys.stderr.write(
+            f"budgetrouter route: {len(failed)} of {len(items)} lines of {args.input} could not "
+            f'be routed (each has an "error" in the output; the others were routed):'
+            f"{listed}{more}\n"
+        )
+        return 1
     return 0
+
+
+def _problem(item: Item, args: argparse.Namespace, router: Any, prompt_problem: Any) -> Item:
+    """``item`` with what keeps it from being routed, if anything."""
+    if item.problem is not None:
+        return item
+    if args.fallback_tier is None and (problem := prompt_problem(item.prompt)) is not None:
+        return item._replace(problem=f"the prompt {problem}")
+    name = item.model or args.model
+    if args.strict_model and name is not None and not router.knows_model(name):
+        known = f"model {name!r} is not one this bundle knows ({router.known_models})"
+        return item._replace(problem=known + "; leave out --strict-model to route it anyway")
+    return item
