@@ -56,3 +56,20 @@ def test_gemini_uncapped_thinking_leaves_the_answer_room_in_max_tokens():
     assert config["thinking_config"]["thinking_budget"] == 3500
     dynamic = request_params(LONG, "gemini", "gemini-2.5-flash")["config"]
     assert dynamic["thinking_config"]["thinking_budget"] == -1  # no max_tokens to share
+
+
+@pytest.mark.parametrize("provider", ["vllm", "sglang"])
+def test_uncapped_thinking_on_a_server_leaves_the_answer_its_room(provider):
+    long = Decision("long", None, 3000, 6000, 0.0, False, "v")
+    params = request_params(long, provider, "qwen3-8b", max_tokens=4000, answer_tokens=1000)
+    body = params["extra_body"]
+    budget = body.get("thinking_token_budget") or body["chat_template_kwargs"]["thinking_budget"]
+    assert (budget, params["max_tokens"]) == (3000, 4000)
+
+
+def test_a_numpy_max_tokens_is_sent_as_a_plain_int():
+    import numpy as np
+
+    short = Decision("short", 1024, 300, 900, 0.1, False, "v")
+    params = request_params(short, "anthropic", "claude-sonnet-4-5", max_tokens=np.int64(9000))
+    assert type(params["max_tokens"]) is int

@@ -24,13 +24,13 @@ def test_vllm_and_sglang(server):
     assert body["chat_template_kwargs"] == {"enable_thinking": True, "thinking_budget": 2000}
 
 
-def test_uncapped_sends_no_budget(server):
+def test_uncapped_sends_no_budget_unless_max_tokens_needs_room_for_the_answer(server):
     body = send_openai(server, request_params(UNCAPPED, "sglang", "qwen3"), "qwen3")
     assert body["chat_template_kwargs"] == {"enable_thinking": True}
     assert "max_tokens" not in body
-    params = request_params(UNCAPPED, "vllm", "qwen3", max_tokens=5000)
-    assert params == {"extra_body": {"chat_template_kwargs": {"enable_thinking": True}},
-                      "max_tokens": 5000}  # fmt: skip
+    params = request_params(UNCAPPED, "vllm", "qwen3", max_tokens=5000)  # the answer keeps 1024
+    body = {"chat_template_kwargs": {"enable_thinking": True}, "thinking_token_budget": 3976}
+    assert params == {"extra_body": body, "max_tokens": 5000}
 
 
 def test_vllm_reasoning_content_is_counted():

@@ -177,6 +177,8 @@ def request_params(
                 f"{name} must be a positive whole number of tokens, got {value!r}"
                 + ("" if name == "answer_tokens" else "; or None to size it from the budget")
             )
+    answer_tokens = int(answer_tokens)  # a numpy integer would not serialise into the body
+    max_tokens = None if max_tokens is None else int(max_tokens)
     if not isinstance(provider, str) or not isinstance(model, str) or not model.strip():
         raise ConfigError(
             f"provider and model must be names (strings), got {provider!r} and {model!r}"

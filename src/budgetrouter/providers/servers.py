@@ -36,6 +36,8 @@ def server_params(req: Request) -> dict[str, Any]:
     dict
         ``extra_body`` (template switch and budget) and ``max_tokens`` (the budget plus the
         answer's room unless the caller gave one; absent for an uncapped decision without one).
+        An uncapped decision with the caller's ``max_tokens`` gets a budget of ``max_tokens``
+        less the answer's room, so thinking never takes all of it.
 
     Raises
     ------
@@ -54,9 +56,20 @@ def server_params(req: Request) -> dict[str, Any]:
         # server passes ``reasoning_effort`` to the model's chat template.
         out: dict[str, Any] = {"extra_body": body, "reasoning_effort": decision.effort}
         return {**out, **({"max_tokens": max_tokens} if max_tokens else {})}
-    if decision.budget_tokens is None:
-        return {"extra_body": body, **({"max_tokens": max_tokens} if max_tokens else {})}
-    budget, total = budget_and_max_tokens(req)
+    if decision.budget_tokens is None and max_tokens is None:
+        return {"extra_body": body}
+    if decision.budget_tokens is None and max_tokens is not None:
+        # no cap, but the answer keeps its room in max_tokens
+        room = max(max_tokens - answer, cap.budget_min, 1)
+        budget: int | None = room
+        total: int | None = max_tokens
+        if room + answer > max_tokens:
+            req.notes.append(
+                f"max_tokens {max_tokens} leaves no room for {answer} answer tokens after "
+                f"thinking; the thinking budget is {room}"
+            )
+    else:
+        budget, total = budget_and_max_tokens(req)
     if cap.provider == "vllm":
         body["thinking_token_budget"] = budget
     else:
