@@ -57,7 +57,12 @@ class Decision:
         model-agnostic decision (no model given, or a model the bundle does not know).
     expected_tokens, expected_tokens_top
         Predicted reasoning tokens of a run under this decision, and at the top level (the
-        model's highest setting; no cap for model-agnostic decisions). ``None`` on fallback.
+        model's highest setting; no cap for model-agnostic decisions): the typical run.
+        ``None`` on fallback.
+    expected_tokens_upper, expected_tokens_top_upper
+        Upper forecasts of the same (the bundle's ``upper_quantile`` of held-out prompts spent
+        no more; :mod:`budgetrouter.spread`). ``None`` on fallback, or for a bundle trained
+        without them.
     """
 
     tier: str
@@ -72,6 +77,8 @@ class Decision:
     model_aware: bool = False
     expected_tokens: int | None = None
     expected_tokens_top: int | None = None
+    expected_tokens_upper: int | None = None
+    expected_tokens_top_upper: int | None = None
 
     def __post_init__(self) -> None:
         check_tier(self.tier)

@@ -11,6 +11,7 @@ at training time (:mod:`budgetrouter.train.levels`), picks the level that maximi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,12 @@ class LevelModel:
         efforts or budget range, source page), recorded beside the levels seen in training.
     params
         LightGBM settings (keywords of :func:`budgetrouter.estimators.lgbm_params`).
+
+    Attributes
+    ----------
+    spread
+        By model, the held-out upper log-residual of the token model at each level
+        (:func:`budgetrouter.spread.log_spread`); set by training, empty when not measured.
     """
 
     def __init__(
@@ -52,6 +59,7 @@ class LevelModel:
         self.models = dict(sorted(models.items()))
         self.prices = dict(prices or {})
         self.capabilities = dict(capabilities or {})
+        self.spread: dict[str, list[float]] = {}
         self.params = params
         self._codes = {name: i for i, name in enumerate(self.models)}
         self._offsets: dict[str, int] = {}
@@ -210,10 +218,14 @@ class LevelModel:
         levels = self.models[model]
         success, tokens = self.predict(X, model)
         chosen = self.choose(success, tokens, self.prices.get(model, 0.0))
+        from budgetrouter.spread import upper_tokens
+
         expected = tokens[np.arange(len(chosen)), chosen]
+        spread = self.spread.get(model, [math.nan] * tokens.shape[1])
         out = []
         for j, (index, decision) in enumerate(zip(chosen, base, strict=True)):
             tier, budget, effort = levels.decision_parts(int(index), rules)
+            top = float(tokens[j, levels.top])
             out.append(
                 replace(
                     decision,
@@ -223,7 +235,9 @@ class LevelModel:
                     model=decision.model or model,
                     model_aware=True,
                     expected_tokens=round(float(expected[j])),
-                    expected_tokens_top=round(float(tokens[j, levels.top])),
+                    expected_tokens_top=round(top),
+                    expected_tokens_upper=upper_tokens(expected[j], spread[index], budget),
+                    expected_tokens_top_upper=upper_tokens(top, spread[levels.top]),
                 )
             )
         return out
@@ -235,9 +249,8 @@ class LevelModel:
         if index >= levels.top:
             return None
         tier, budget, effort = levels.decision_parts(index + 1, rules)
-        return replace(
-            decision, tier=tier, budget_tokens=budget, effort=effort, expected_tokens=None
-        )
+        up = replace(decision, tier=tier, budget_tokens=budget, effort=effort)
+        return replace(up, expected_tokens=None, expected_tokens_upper=None)
 
     def decide_all(
         self,
@@ -269,6 +282,7 @@ class LevelModel:
             "models": [lv.to_dict() for lv in self.models.values()],
             "prices": self.prices,
             "capabilities": self.capabilities,
+            "spread": self.spread,
         }
 
     @classmethod
@@ -279,11 +293,8 @@ class LevelModel:
         from budgetrouter.levels import ModelLevels
 
         models = {d["model"]: ModelLevels.from_dict(d) for d in data["models"]}
-        model = cls(
-            models,
-            {k: float(v) for k, v in data["prices"].items()},
-            data.get("capabilities", {}),
-        )
-        model.success_booster_ = success
-        model.cost_booster_ = cost
+        prices = {k: float(v) for k, v in data["prices"].items()}
+        model = cls(models, prices, data.get("capabilities", {}))
+        model.spread = {k: [float(x) for x in v] for k, v in data.get("spread", {}).items()}
+        model.success_booster_, model.cost_booster_ = success, cost
         return model

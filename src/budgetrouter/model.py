@@ -41,6 +41,9 @@ class Predictions:
     tokens, tokens_top
         Predicted mean reasoning tokens per run under that budget and with no cap, shape
         ``(n,)``.
+    tokens_upper, tokens_top_upper
+        Their upper forecasts (:mod:`budgetrouter.spread`), shape ``(n,)``; ``NaN`` when the
+        policy carries no spread.
     """
 
     median: np.ndarray
@@ -51,6 +54,8 @@ class Predictions:
     budget: np.ndarray
     tokens: np.ndarray
     tokens_top: np.ndarray
+    tokens_upper: np.ndarray
+    tokens_top_upper: np.ndarray
 
     def __len__(self) -> int:
         return len(self.median)
@@ -83,6 +88,8 @@ class Predictions:
                     model=model,
                     expected_tokens=round(float(self.tokens[j])),
                     expected_tokens_top=round(float(self.tokens_top[j])),
+                    expected_tokens_upper=_rounded(self.tokens_upper[j]),
+                    expected_tokens_top_upper=_rounded(self.tokens_top_upper[j]),
                 )
             )
         return out
@@ -101,7 +108,14 @@ _FIELDS = (
     "budget",
     "tokens",
     "tokens_top",
+    "tokens_upper",
+    "tokens_top_upper",
 )
+
+
+def _rounded(value: float) -> int | None:
+    """A token forecast as a whole number, ``None`` for ``NaN`` (not measured)."""
+    return None if value != value else round(float(value))
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,16 +148,29 @@ class RouterModels:
         """
         import numpy as np
 
+        from budgetrouter.spread import upper
+
         median = self.median.predict_trusted(X)
         success, cost = self.curves.predict(X)
         chosen = policy.choose(success, cost)
+        rows = np.arange(len(cost))
+        budget = policy.budgets_at(chosen)
+        if policy.cost_spread:
+            spread = np.asarray(policy.cost_spread)
+            # a capped run spends at most its budget
+            tokens_upper = np.minimum(upper(cost[rows, chosen], spread[chosen]), budget)
+            top_upper = upper(cost[:, -1], spread[-1:])
+        else:
+            tokens_upper = top_upper = np.full(len(cost), np.nan)
         return Predictions(
             median=median,
             upper=np.maximum(self.upper.predict_trusted(X), median),
             p_no_thinking=self.no_thinking.predict_trusted(X),
             success=success,
             cost=cost,
-            budget=policy.budgets_at(chosen),
-            tokens=cost[np.arange(len(cost)), chosen],
+            budget=budget,
+            tokens=cost[rows, chosen],
             tokens_top=cost[:, -1],
+            tokens_upper=tokens_upper,
+            tokens_top_upper=top_upper,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from budgetrouter.decision import Tier, TierRules
@@ -42,6 +42,9 @@ class TierPolicy:
     tradeoff
         The calibration's measured trade-off (price, accuracy kept, tokens saved), for the
         record.
+    cost_spread
+        Per grid budget, the held-out upper log-residual of the cost model
+        (:func:`budgetrouter.spread.log_spread`); ``()`` when training measured none.
     """
 
     grid: tuple[float, ...]
@@ -49,6 +52,7 @@ class TierPolicy:
     margin_steps: int = 0
     tiers: TierRules = field(default_factory=TierRules)
     tradeoff: tuple[dict[str, float], ...] = field(default=(), compare=False)
+    cost_spread: tuple[float, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not self.grid or list(self.grid) != sorted(set(self.grid)) or self.grid[0] != 0:
@@ -117,6 +121,7 @@ class TierPolicy:
             "margin_steps": self.margin_steps,
             **self.tiers.to_dict(),
             "tradeoff": list(self.tradeoff),
+            "cost_spread": list(self.cost_spread),
         }
 
     @classmethod
@@ -128,10 +133,21 @@ class TierPolicy:
             margin_steps=int(data["margin_steps"]),
             tiers=TierRules.from_dict(data),
             tradeoff=tuple(data.get("tradeoff", ())),
+            cost_spread=tuple(float(x) for x in data.get("cost_spread", ())),
         )
 
     def with_calibration(
         self, price: float, margin_steps: int, tradeoff: Sequence[dict[str, float]] = ()
     ) -> TierPolicy:
         """The same grid and tiers with a new price, margin and measured trade-off."""
-        return TierPolicy(self.grid, price, margin_steps, self.tiers, tuple(tradeoff))
+        return TierPolicy(
+            self.grid, price, margin_steps, self.tiers, tuple(tradeoff), self.cost_spread
+        )
+
+    def with_spread(self, spread: Sequence[float]) -> TierPolicy:
+        """The same policy with the cost model's held-out spread per grid budget."""
+        if len(spread) != len(self.grid):
+            raise ConfigError(
+                f"need one spread per grid budget ({len(self.grid)}), got {len(spread)}"
+            )
+        return replace(self, cost_spread=tuple(float(x) for x in spread))

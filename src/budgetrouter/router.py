@@ -151,7 +151,7 @@ class Router:
         if decision.model_aware and known is not None and self.levels is not None:
             return self.levels.escalate(decision, known, self.policy.tiers)
         up = self.policy.tiers.escalate(decision)
-        return None if up is None else replace(up, effort=None, expected_tokens=None)
+        return up and replace(up, effort=None, expected_tokens=None, expected_tokens_upper=None)
 
     @property
     def known_models(self) -> list[str]:

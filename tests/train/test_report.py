@@ -78,6 +78,8 @@ def test_build_report_and_files(targets, tmp_path):
         budget=policy.budgets(s, c),
         tokens=c[:, 0],
         tokens_top=c[:, -1],
+        tokens_upper=c[:, 0],
+        tokens_top_upper=c[:, -1],
     )
     report = build_report(targets, policy, pred, protocol="test")
     assert report["prompts"] == 3 and report["runs"] == 7

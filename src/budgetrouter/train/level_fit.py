@@ -100,6 +100,7 @@ def fit_levels(
     target_accuracy: float,
     params: dict[str, Any],
     n_folds: int = 5,
+    upper_quantile: float = 0.9,
 ) -> LevelFit:
     """Fit the level model, calibrate a price per model, and route held-out prompts.
 
@@ -121,12 +122,16 @@ def fit_levels(
         LightGBM settings.
     n_folds
         Number of prompt folds.
+    upper_quantile
+        The quantile of held-out spend the upper token forecasts cover
+        (:func:`budgetrouter.spread.log_spread`, per model and level).
     """
     import hashlib
 
     import numpy as np
 
     from budgetrouter.level_model import LevelModel
+    from budgetrouter.spread import log_spread
 
     models = {m: r.levels for m, r in runs.items()}
     fold = {
@@ -159,6 +164,7 @@ def fit_levels(
     final = LevelModel(models, prices, **params).fit(
         {m: (features[m], r.correct, r.tokens) for m, r in runs.items()}
     )
+    final.spread = {m: log_spread(r.tokens, oof[m][1], upper_quantile) for m, r in runs.items()}
     return LevelFit(final, heldout, oof)
 
 
@@ -256,6 +262,7 @@ def fit_model_levels(
         config.model_target_accuracy,
         config.lgbm_settings(),
         config.n_outer_folds,
+        config.upper_quantile,
     )
     fit.model.capabilities = {m: provider_rows(m, lv.control) for m, lv in models.items()}
     report = level_report(

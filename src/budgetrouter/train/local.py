@@ -95,6 +95,7 @@ def train_router(
     from budgetrouter.model import Predictions
     from budgetrouter.projection import Projection
     from budgetrouter.router import Router
+    from budgetrouter.spread import log_spread
     from budgetrouter.train.baselines import out_of_family_baselines
     from budgetrouter.train.calibration import budget_grid, calibrate_for
     from budgetrouter.train.data import data_digest
@@ -171,6 +172,12 @@ def train_router(
     heldout = Predictions.concat([pred for _, pred in parts]).take(order)
     # The bundle's price and margin: calibrated on every prompt's out-of-family predictions.
     policy = calibrate_for(cfg, heldout.success, heldout.cost, targets)
+    # Upper forecasts of spend: the held-out spread of the cost model per budget, on the rows
+    # that count hidden reasoning (what routing predicts).
+    actual_cost = targets.model_curves(budget_grid(cfg))[1][hidden == 1]
+    policy = policy.with_spread(
+        log_spread(actual_cost, heldout.cost[hidden == 1], cfg.upper_quantile)
+    )
     evaluation = build_report(
         targets,
         policy,
