@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from budgetrouter.cli import main
 from tests.test_router import PROMPTS
 
@@ -190,3 +192,28 @@ def test_strict_model_names_the_option_for_an_unknown_model_option(level_bundle,
     assert "--model" in err and "gpt-9" in err and "Traceback" not in err
     assert main(["route", "fine", "--model", " ", "--bundle", str(level_bundle)]) == 2
     assert "--model must name the model" in capsys.readouterr().err
+
+
+def test_route_forecast_jsonl_and_table(tiny_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a", "prompt": PROMPTS[0], "model": "o4-mini"})
+        + "\n"
+        + json.dumps({"id": "b", "prompt": PROMPTS[0]})
+        + "\n"
+        + json.dumps({"id": "c", "prompt": PROMPTS[0], "model": "qwen3-8b"})
+        + "\n"
+    )
+    argv = ["route", "--input", str(src), "--forecast", "--bundle", str(tiny_bundle)]
+    assert main(argv) == 0
+    a, b, c = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    f = a["forecast"]
+    assert f["model"] == "o4-mini" and f["tokens"] == a["expected_tokens"]
+    assert f["cost_usd"] == pytest.approx(a["expected_tokens"] * 4.4 / 1e6)
+    assert "--model" in b["forecast_error"] and "forecast" not in b
+    assert "no output-token price for model 'qwen3-8b'" in c["forecast_error"]
+    assert main([*argv, "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert "cost $" in table and "think s" in table
+    assert "no forecast for (any): no model named" in table
+    assert "no forecast for qwen3-8b" in table

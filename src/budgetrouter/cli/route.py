@@ -17,6 +17,7 @@ HELP = "route prompts with a bundle"
 #: Prompts routed per batch when reading a file.
 CHUNK = 256
 OUTPUT_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
+FORECAST_FIELDS = ("forecast", "forecast_error")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,6 +46,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=("jsonl", "table"),
         default="jsonl",
         help="output format (table: for people)",
+    )
+    p.add_argument(
+        "--forecast",
+        action="store_true",
+        help="add each call's forecast: reasoning tokens (typical and upper), USD and seconds "
+        "under the decision and at the model's top level (needs --model or per-line models)",
     )
     p.add_argument(
         "--fallback-tier",
@@ -105,17 +112,24 @@ def read_route_input(path: str) -> list[Item]:
     return items
 
 
-def write_table(rows: Sequence[tuple[Item, dict[str, Any] | None]], out: TextIO) -> None:
+def write_table(
+    rows: Sequence[tuple[Item, dict[str, Any] | None]], out: TextIO, forecasts: bool = False
+) -> None:
     """Decisions as a table for people; a line that could not be routed says why.
 
     ``expected`` is the reasoning a run is predicted to spend under the decision, ``at top``
-    what it would spend at the model's top level (no cap for a model-agnostic decision).
+    what it would spend at the model's top level (no cap for a model-agnostic decision). With
+    ``forecasts``: the call's cost in USD (typical, and the upper quantile), what it saves
+    against the top level, and the seconds of thinking it adds.
     """
     header = (
         f"{'prompt':<44} {'model':<16} {'tier':<5} {'budget':>7} {'effort':<6} "
         f"{'expected':>8} {'at top':>7} {'needed':>6} {'p_none':>6}"
     )
+    if forecasts:
+        header += f" {'cost $':>8} {'upper $':>8} {'saved $':>8} {'think s':>7}"
     out.write(header + "\n" + "-" * len(header) + "\n")
+    notes: dict[str, str] = {}
 
     def num(value: Any) -> str:
         return "-" if value is None else str(value)
@@ -133,11 +147,32 @@ def write_table(rows: Sequence[tuple[Item, dict[str, Any] | None]], out: TextIO)
         model = model if len(model) <= 16 else model[:15] + "~"
         budget = "no cap" if d["budget_tokens"] is None else str(d["budget_tokens"])
         p0 = "-" if d["p_no_thinking"] is None else f"{d['p_no_thinking']:.2f}"
-        out.write(
+        line = (
             f"{text:<44} {model:<16} {d['tier']:<5} {budget:>7} {d['effort'] or '-':<6} "
             f"{num(d['expected_tokens']):>8} {num(d['expected_tokens_top']):>7} "
-            f"{num(d['predicted_tokens']):>6} {p0:>6}\n"
+            f"{num(d['predicted_tokens']):>6} {p0:>6}"
         )
+        if forecasts:
+            f = d.get("forecast")
+            if f is None:
+                notes.setdefault(d["model"] or "(any)", d.get("forecast_error", ""))
+            line += (
+                f" {usd(f, 'cost_usd'):>8} {usd(f, 'cost_upper_usd'):>8} "
+                f"{usd(f, 'saved_usd'):>8} {secs(f):>7}"
+            )
+        out.write(line + "\n")
+    for model, reason in notes.items():
+        out.write(f"no forecast for {model}: {reason}\n")
+
+
+def usd(f: dict[str, Any] | None, key: str) -> str:
+    """A forecast's cost in USD for the table, ``-`` when there is none."""
+    return "-" if f is None or f[key] is None else f"{f[key]:.5f}"
+
+
+def secs(f: dict[str, Any] | None) -> str:
+    """A forecast's added seconds of thinking for the table, ``-`` when there is none."""
+    return "-" if f is None or f["latency_s"] is None else f"{f['latency_s']:.1f}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -170,18 +205,21 @@ def run(args: argparse.Namespace) -> int:
             [items[i].prompt for i in chunk], model=[items[i].model or args.model for i in chunk]
         )
         decisions |= {i: d.to_dict() for i, d in zip(chunk, routed, strict=True)}
+    if args.forecast:
+        for i, d in decisions.items():
+            d |= with_forecast(routed_decision(d), items[i].model or args.model)
     rows = [(item, decisions.get(i)) for i, item in enumerate(items)]
 
     def emit(out: TextIO) -> None:
         if args.format == "table":
-            write_table(rows, out)
+            write_table(rows, out, args.forecast)
             return
         for item, d in rows:
             record = {"id": item.id} if args.input else {}
             if d is None:
                 record["error"] = f"line {item.line}: {item.problem}"
             else:
-                record |= {k: d[k] for k in OUTPUT_FIELDS}
+                record |= {k: d[k] for k in OUTPUT_FIELDS + FORECAST_FIELDS if k in d}
             out.write(json.dumps(record) + "\n")
 
     write_output(args.output, emit, sys.stdout)
@@ -209,3 +247,21 @@ def _problem(item: Item, args: argparse.Namespace, router: Any, prompt_problem: 
         known = f"model {name!r} is not one this bundle knows ({router.known_models})"
         return item._replace(problem=known + "; leave out --strict-model to route it anyway")
     return item
+
+
+def routed_decision(d: dict[str, Any]) -> Decision:
+    """The :class:`Decision` of a row's dict."""
+    return Decision(**{k: d[k] for k in OUTPUT_FIELDS})
+
+
+def with_forecast(decision: Decision, model: str | None) -> dict[str, Any]:
+    """``{"forecast": ...}`` for a decision, or ``{"forecast_error": ...}`` saying why not."""
+    from budgetrouter.errors import ConfigError
+    from budgetrouter.forecast import forecast
+
+    if model is None and decision.model is None:
+        return {"forecast_error": 'no model named: pass --model NAME (or a "model" field)'}
+    try:
+        return {"forecast": forecast(decision, model).to_dict()}
+    except ConfigError as exc:
+        return {"forecast_error": str(exc)}
