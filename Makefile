@@ -29,7 +29,7 @@ install-dev: $(VENV)/.installed-dev
 # reports/default/), then route example prompts: model-agnostic and for two named models.
 run: install
 	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER) --out $(BUNDLE) --report reports/default
-	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table
+	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table --forecast
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -14,3 +14,16 @@ def test_readme_python_example_runs(tiny_bundle):
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["decision"].tier in ("none", "short", "long")
     assert len(namespace["decisions"]) == 2
+
+
+def test_readme_forecast_example_runs(tiny_bundle):
+    from budgetrouter import Router
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    (code,) = [b for b in blocks if "from budgetrouter.forecast import forecast" in b]
+    namespace: dict = {"router": Router.load(tiny_bundle)}
+    exec(compile(code, "README.md", "exec"), namespace)
+    f = namespace["f"]
+    assert f.model == "o4-mini" and f.cost_usd > 0 and f.latency_s > 0
+    assert f.tokens_upper >= f.tokens
