@@ -159,6 +159,7 @@ def forecast(
             f"no output speed known for {name!r}: latency not forecast; pass "
             f"throughput={{{name!r}: output tokens per second}}"
         )
+
     def usd(n: int | None) -> float | None:
         return None if n is None else n * price / 1e6
 
