@@ -46,3 +46,9 @@ def test_model_aware_decisions_carry_their_levels_upper_forecasts(level_bundle):
         if d.budget_tokens is not None:
             assert d.expected_tokens_upper <= d.budget_tokens
     assert router.escalate(router.route(EASY, model="effort-model")).expected_tokens_upper is None
+
+
+def test_an_effort_levels_upper_forecast_is_not_capped_by_its_tiers_budget(level_bundle):
+    router = Router.load(level_bundle)
+    for d in router.route_batch([EASY, HARD], model="effort-model"):
+        assert d.effort is not None and d.expected_tokens_upper >= d.expected_tokens

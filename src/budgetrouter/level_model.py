@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter.errors import ConfigError
 from budgetrouter.estimators import booster_predict, lgbm_params
+from budgetrouter.spread import upper_tokens
 
 if TYPE_CHECKING:
     import lightgbm
@@ -218,14 +219,13 @@ class LevelModel:
         levels = self.models[model]
         success, tokens = self.predict(X, model)
         chosen = self.choose(success, tokens, self.prices.get(model, 0.0))
-        from budgetrouter.spread import upper_tokens
-
         expected = tokens[np.arange(len(chosen)), chosen]
         spread = self.spread.get(model, [math.nan] * tokens.shape[1])
         out = []
         for j, (index, decision) in enumerate(zip(chosen, base, strict=True)):
             tier, budget, effort = levels.decision_parts(int(index), rules)
             top = float(tokens[j, levels.top])
+            cap = budget if levels.control == "budget" else None  # an effort caps nothing
             out.append(
                 replace(
                     decision,
@@ -236,7 +236,7 @@ class LevelModel:
                     model_aware=True,
                     expected_tokens=round(float(expected[j])),
                     expected_tokens_top=round(top),
-                    expected_tokens_upper=upper_tokens(expected[j], spread[index], budget),
+                    expected_tokens_upper=upper_tokens(expected[j], spread[index], cap),
                     expected_tokens_top_upper=upper_tokens(top, spread[levels.top]),
                 )
             )
