@@ -130,3 +130,39 @@ def test_record_reads_usage_through_the_providers(tmp_path):
     row = log.record("p", SHORT, vllm)
     assert (row["reasoning_tokens"], row["truncated"], row["provider"]) == (3, True, "vllm")
     assert (row["correct"], row["correct_source"]) == (0.0, "finished")
+
+
+def test_record_takes_a_usage_read_already_and_extra_fields(tmp_path):
+    from budgetrouter.providers import Usage
+
+    log = OutcomeLog(tmp_path / "o.jsonl")
+    row = log.record(
+        "p", SHORT, None, usage=Usage(40, True, "anthropic", "truncated"),
+        extra={"thinking_set_by": "router", "escalated_from": None},
+    )  # fmt: skip
+    assert row["reasoning_tokens"] == 40 and row["status"] == "truncated"
+    assert row["provider"] == "anthropic"
+    assert (row["thinking_set_by"], row["escalated_from"], row["budget"]) == ("router", None, 2000)
+    caller = log.record("p", SHORT, chat(7), extra={"effort": "low", "tier": None})
+    assert (caller["effort"], caller["budget"], caller["tier"]) == ("low", None, None)
+    off = log.record("p", SHORT, chat(0), extra={"budget": 0, "tier": None})
+    assert (off["budget"], off["tier"]) == (0, None)
+    table = read_observations(log.path)  # the trainer reads rows with extra fields as they are
+    assert list(table["effort"].fillna("-")) == ["-", "low", "-"]
+    assert list(table["budget"].fillna(-1)) == [2000, -1, 0]
+
+
+def test_record_refuses_extra_fields_the_trainer_would_refuse(tmp_path):
+    log = OutcomeLog(tmp_path / "o.jsonl")
+    for extra, match in (
+        ({"reasoning_tokens": 3}, r"extra may not set \['reasoning_tokens'\]"),
+        ({"tier": "huge"}, "extra tier must be None or one of"),
+        ({"effort": "max"}, "extra effort must be None or one of"),
+        ({"budget": -1}, "extra budget must be None or tokens >= 0"),
+        ({"budget": 100, "effort": "low"}, "an effort level or a thinking budget, not both"),
+        ({"when": object()}, "extra fields must be JSON-ready"),
+        (["budget"], "extra must be a mapping"),
+    ):
+        with pytest.raises(ConfigError, match=match):
+            log.record("p", SHORT, chat(1), extra=extra)
+    assert not log.path.exists()
