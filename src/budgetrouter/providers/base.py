@@ -8,7 +8,6 @@ usage from its responses (:mod:`~budgetrouter.providers.usage`), bundled as one
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from budgetrouter.decision import effort_for_tier
 from budgetrouter.errors import ConfigError
+from budgetrouter.providers.rows import SNAPSHOT, Capability
 from budgetrouter.providers.usage import (
     STATUSES,
     TokenCounter,
@@ -52,81 +52,6 @@ __all__ = [
     "refuse_or_warn",
     "takes_no_thinking",
 ]
-
-
-#: What may follow a listed model name and still be that model: a dated snapshot
-#: (``-2025-04-16``, ``-20250514``, ``@20250514``), ``-latest``, a ``-preview`` or ``-exp``
-#: release (``-preview-05-20``), then an OpenRouter variant (``:thinking``, ``:free``).
-SNAPSHOT = (
-    r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)?"
-    r"(?::[a-z0-9._-]+)?"
-)
-
-
-@dataclass(frozen=True)
-class Capability:
-    """What one model family accepts, and exactly which model names it covers.
-
-    Attributes
-    ----------
-    provider
-        The API the row belongs to (``openai`` rows serve both OpenAI providers).
-    family
-        The family's name, as messages and the README show it; ``""`` for a generic row (a
-        self-hosted server's rules, which hold for any model it serves).
-    style
-        ``effort`` (named levels), ``budget`` (a token budget), ``adaptive`` (Anthropic
-        adaptive thinking with an effort level), ``fixed`` (a reasoning model with no thinking
-        control at all) or ``off`` (a model that does not think, and rejects thinking
-        parameters).
-    efforts
-        Accepted effort values, lowest first (``effort`` and ``adaptive`` styles).
-    budget_min, budget_max
-        Accepted budget range in tokens (``budget`` style).
-    can_disable
-        Whether thinking can be switched off entirely.
-    source
-        The provider's documentation of the rule.
-    nonstreaming_max_tokens
-        The largest ``max_tokens`` the provider's SDK sends without streaming (``None``: no
-        such limit).
-    models
-        The model names the row covers (default: the family's name alone). Each covers that
-        name and its snapshots (:data:`SNAPSHOT`), case ignored, and nothing else: a newer
-        model that merely continues a listed name is covered by no row.
-    """
-
-    provider: str
-    family: str
-    style: str
-    efforts: tuple[str, ...] = ()
-    budget_min: int = 0
-    budget_max: int | None = None
-    can_disable: bool = True
-    source: str = ""
-    nonstreaming_max_tokens: int | None = None
-    models: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The model names the row lists (``()`` for a generic row)."""
-        if not self.family:
-            return ()
-        return self.models or (self.family,)
-
-    def covers(self, model: str) -> bool:
-        """Whether ``model`` is one of this row's models, or a snapshot of one.
-
-        ``o4-mini-2025-04-16`` and ``claude-sonnet-4-20250514`` are snapshots of the names
-        they start with; ``gpt-5.10``, ``o3-pro`` and ``claude-sonnet-6`` are no listed
-        model's. A generic row covers every model.
-        """
-        if not self.family:
-            return True
-        name = model.strip().lower()
-        return any(
-            re.fullmatch(re.escape(listed.lower()) + SNAPSHOT, name) for listed in self.names
-        )
 
 
 class Request(NamedTuple):
