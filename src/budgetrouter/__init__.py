@@ -6,8 +6,10 @@
 The runtime (what runs before each request) is this package's top-level modules plus
 ``embedders`` and ``providers``; training-time code lives in ``budgetrouter.train``, MLflow in
 ``budgetrouter.tracking`` and the command line in ``budgetrouter.cli``. Routing never imports
-those three.
+those three. ``wrap`` (wrapped SDK clients) and ``decision_of`` are loaded on first use.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from budgetrouter import errors
 from budgetrouter._version import __version__
@@ -15,6 +17,9 @@ from budgetrouter.config import RouterConfig, TrainConfig
 from budgetrouter.decision import Decision, Tier, TierRules
 from budgetrouter.policy import TierPolicy
 from budgetrouter.router import Router
+
+if TYPE_CHECKING:
+    from budgetrouter.clients import decision_of, wrap
 
 __all__ = [
     "Decision",
@@ -25,5 +30,18 @@ __all__ = [
     "TierRules",
     "TrainConfig",
     "__version__",
+    "decision_of",
     "errors",
+    "wrap",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``wrap`` and ``decision_of``, imported on first use (``import budgetrouter`` stays light)."""
+    if name in ("wrap", "decision_of"):
+        import importlib
+
+        value = getattr(importlib.import_module("budgetrouter.clients"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'budgetrouter' has no attribute {name!r}")

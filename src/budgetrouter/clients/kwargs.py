@@ -1,0 +1,201 @@
+"""Reading and writing an SDK call's keyword arguments, whatever their shape.
+
+The SDKs take plain dicts or their own typed objects (pydantic models) for the same argument,
+and mark an argument left out with a sentinel (``openai.omit``, ``NOT_GIVEN``). These helpers
+read both shapes without importing an SDK: :func:`field` one key, :func:`at` a path,
+:func:`merge` request parameters into the caller's arguments, :func:`caller_level` the level of
+the caller's own thinking parameters, and :func:`user_text` the last user message of a
+conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from budgetrouter._checks import is_int
+from budgetrouter.decision import EFFORTS
+
+Path = tuple[str, ...]
+Params = Mapping[str, Any]
+
+
+def given(value: Any) -> bool:
+    """Whether an argument was given: not ``None`` and not an SDK's "left out" sentinel."""
+    return value is not None and type(value).__name__ not in ("Omit", "NotGiven")
+
+
+def field(obj: Any, key: str) -> Any:
+    """``obj[key]`` for a mapping, ``obj.key`` for an object; ``None`` when absent."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def at(kwargs: Mapping[str, Any], path: Path) -> Any:
+    """The value at ``path`` (keys, outermost first), or ``None`` where any step is not given."""
+    value: Any = kwargs
+    for key in path:
+        value = field(value, key)
+        if not given(value):
+            return None
+    return value
+
+
+def as_dict(obj: Any) -> dict[str, Any] | None:
+    """A mapping or an SDK object (``model_dump`` / ``to_dict``) as a plain dict."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    for method in ("model_dump", "to_dict"):
+        if callable(getattr(obj, method, None)):
+            out = getattr(obj, method)()
+            if isinstance(out, Mapping):
+                return dict(out)
+    return None
+
+
+def merge(caller: Mapping[str, Any], params: Params) -> dict[str, Any]:
+    """The caller's arguments with ``params`` applied: nested dicts merged, ``params`` winning.
+
+    Neither input is changed: every merged level is a new dict.
+    """
+    out = dict(caller)
+    for key, value in params.items():
+        mine = out.get(key)
+        if isinstance(value, Mapping) and isinstance(mine, Mapping):
+            out[key] = merge(mine, value)
+        else:
+            out[key] = value
+    return out
+
+
+def merger(max_keys: tuple[str, ...]) -> Callable[[Mapping[str, Any], Params], dict[str, Any]]:
+    """An ``apply`` that merges params and keeps the caller's own name for the output limit.
+
+    Parameters
+    ----------
+    max_keys
+        The names the API accepts for its output-token limit (``max_completion_tokens`` and
+        ``max_tokens`` for Chat Completions); the limit of ``params`` goes under the one the
+        caller used, so a request never carries two.
+    """
+
+    def apply(kwargs: Mapping[str, Any], params: Params) -> dict[str, Any]:
+        ours = dict(params)
+        theirs = next((k for k in max_keys if given(kwargs.get(k))), None)
+        if theirs is not None:
+            for key in max_keys:
+                if key in ours and key != theirs:
+                    ours[theirs] = ours.pop(key)
+        return merge(kwargs, ours)
+
+    return apply
+
+
+def first_max_tokens(*paths: Path) -> Callable[[Mapping[str, Any]], Any]:
+    """A reader of the caller's output-token limit: the first of ``paths`` given."""
+
+    def read(kwargs: Mapping[str, Any]) -> Any:
+        return next((v for p in paths if (v := at(kwargs, p)) is not None), None)
+
+    return read
+
+
+def caller_level(values: Iterable[Any]) -> dict[str, Any]:
+    """The level the caller's own thinking parameters give a run, as outcome-row columns.
+
+    Parameters
+    ----------
+    values
+        The caller's values at the API's thinking paths: an effort name (``"high"``), a
+        thinking block (``{"type": "enabled", "budget_tokens": 2048}``, ``{"type":
+        "disabled"}``), a reasoning object (``{"effort": "low"}``, ``{"max_tokens": 900}``,
+        ``{"enabled": False}``), a Gemini ``thinking_config`` (dict or object), a switch
+        (``enable_thinking=False``) or a budget.
+
+    Returns
+    -------
+    dict
+        ``budget`` (tokens, 0 = off, ``None`` = no cap or unknown), ``effort`` (one of
+        :data:`~budgetrouter.decision.EFFORTS` or ``None``; never beside a budget) and
+        ``tier`` (``None``: the tier is the router's word, and the router did not set it).
+    """
+    budget: int | None = None
+    effort: str | None = None
+    for value in values:
+        data = as_dict(value) if not isinstance(value, str | bool | int) else None
+        if data is not None:
+            off = data.get("type") == "disabled" or False in (
+                data.get("enabled"),
+                data.get("enable_thinking"),
+            )
+            budget = 0 if off else budget
+            for key in ("budget_tokens", "thinking_budget", "max_tokens", "thinking_token_budget"):
+                if is_int(data.get(key)):
+                    budget = data[key] if data[key] >= 0 else None  # -1: dynamic
+            for key in ("effort", "thinking_level", "reasoning_effort"):
+                effort = _effort(data.get(key)) or effort
+        elif value is False:
+            budget = 0
+        elif is_int(value):
+            budget = int(value)
+        else:
+            effort = _effort(value) or effort
+    return {"budget": budget, "effort": None if budget is not None else effort, "tier": None}
+
+
+def _effort(value: Any) -> str | None:
+    """An effort name (or a string enum of one) as :data:`EFFORTS` spells it, else ``None``."""
+    name = getattr(value, "value", value)
+    if not isinstance(name, str):
+        return None
+    name = name.lower()
+    return name if name in EFFORTS else None
+
+
+def text_of(content: Any, kinds: tuple[str, ...] = ("text", "input_text")) -> str:
+    """The text of a message's content: a string, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list | tuple):
+        return ""
+    texts = [
+        part if isinstance(part, str) else field(part, "text")
+        for part in content
+        if isinstance(part, str) or field(part, "type") in kinds
+    ]
+    return "\n".join(t for t in texts if isinstance(t, str))
+
+
+def user_text(messages: Any, content: str = "content") -> str:
+    """The text of the last user message that has text ("" when there is none).
+
+    Parameters
+    ----------
+    messages
+        A list of messages (dicts or SDK objects) with ``role`` and ``content``.
+    content
+        The key of a message's content.
+    """
+    if not isinstance(messages, list | tuple):
+        return ""
+    for message in reversed(messages):
+        if field(message, "role") == "user":
+            text = text_of(field(message, content))
+            if text.strip():
+                return text
+    return ""
+
+
+def materialized(kwargs: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of ``kwargs`` in which the one-shot iterators at ``keys`` are lists.
+
+    The prompt is read from these arguments before the SDK reads them again.
+    """
+    out = dict(kwargs)
+    for key in keys:
+        if isinstance(out.get(key), Iterator):
+            out[key] = list(out[key])
+    return out

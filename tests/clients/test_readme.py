@@ -1,0 +1,76 @@
+"""The README's "Wrapped clients" examples run as written, with the real SDK clients.
+
+What is substituted, and nothing else:
+
+- the SDKs' own environment variables point the clients at the loopback server:
+  ``OPENAI_BASE_URL``/``OPENAI_API_KEY`` and ``ANTHROPIC_BASE_URL``/``ANTHROPIC_API_KEY`` (read
+  by ``OpenAI()`` and ``Anthropic()``), ``GEMINI_API_KEY`` (read by ``genai.Client()``);
+- google-genai reads no base URL from the environment, so the fixed string ``genai.Client()``
+  becomes ``genai.Client(http_options={"base_url": <loopback>})``;
+- the bundle path ``models/default`` becomes the tiny test bundle, and the blocks run in a
+  temporary working directory (their ``logs/outcomes.jsonl`` is written there).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.clients.conftest import rows
+from tests.clients.loopback import (
+    anthropic_stream,
+    chat,
+    chat_stream,
+    gemini,
+    gemini_stream,
+    message,
+)
+from tests.conftest import ROOT
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:budget .* is below the minimum:UserWarning"),
+    pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning"),
+]
+
+
+def section_blocks(title: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n### {title}\n")
+    end = re.compile(r"^#{2,3} ", re.MULTILINE).search(text, start + len(title) + 6)
+    section = text[start : end.start() if end else len(text)]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_wrapped_clients_examples_run(server, tiny_bundle, tmp_path, monkeypatch):
+    blocks = section_blocks("Wrapped clients")
+    assert len(blocks) == 3 and "OpenAI()" in blocks[0] and "Anthropic()" in blocks[1]
+    assert "genai.Client()" in blocks[2] and "async def" in blocks[2]
+    for name, value in {
+        "OPENAI_BASE_URL": f"{server.url}/v1",
+        "OPENAI_API_KEY": "test",
+        "ANTHROPIC_BASE_URL": server.url,
+        "ANTHROPIC_API_KEY": "test",
+        "GEMINI_API_KEY": "test",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    server.reply("chat", chat(100), chat_stream(50), chat(30))
+    server.reply("anthropic", message(2000), anthropic_stream(800))
+    server.reply("gemini", gemini(60), gemini_stream(20))
+    code = "\n".join(blocks).replace("models/default", str(tiny_bundle))
+    code = code.replace(
+        "genai.Client()", f'genai.Client(http_options={{"base_url": "{server.url}"}})'
+    )
+    namespace: dict = {"__name__": "readme"}
+    exec(compile(code, "README.md", "exec"), namespace)
+
+    logged = rows(namespace["log"])
+    assert [r["reasoning_tokens"] for r in logged] == [100, 50, 30, 2000, 800, 60, 20]
+    assert [r["thinking_set_by"] for r in logged].count("caller") == 1
+    chats = server.sent("chat")
+    assert chats[0]["reasoning_effort"] and chats[2]["reasoning_effort"] == "low"
+    assert chats[1]["stream_options"] == {"include_usage": True}
+    assert all("thinking" in body for body in server.sent("anthropic"))
+    assert all("thinkingConfig" in b["generationConfig"] for b in server.sent("gemini"))
