@@ -1,0 +1,294 @@
+"""A LiteLLM callback: each chat request routed, its thinking set, its outcome logged.
+
+:class:`BudgetRouterCallback` is a LiteLLM ``CustomLogger``. Before a request it routes the last
+user message for the model called and sets ``reasoning_effort`` / ``thinking`` (and
+``max_tokens``) from the decision, unless the caller set their own thinking; after a success it
+appends the outcome to an :class:`~budgetrouter.outcomes.OutcomeLog`. The decision travels from
+the one hook to the other in the request's LiteLLM metadata (plain JSON, under
+:data:`~budgetrouter.integrations.litellm_request.METADATA_KEY`), never in a global.
+
+Which LiteLLM hook sets the parameters (litellm 1.110):
+
+- ``litellm.acompletion`` and ``litellm.Router``'s async calls: ``async_pre_call_deployment_hook``.
+  LiteLLM's ``client`` decorator (``litellm/utils.py``, ``wrapper_async``) awaits it for every
+  async call of every callback in ``litellm.callbacks``; the kwargs it returns are the call's.
+- The LiteLLM proxy: ``async_pre_call_hook`` (proxy only), then the deployment hook above, which
+  leaves a request the pre-call hook routed alone.
+- ``litellm.completion`` (sync) runs no hook that may change the request (its prompt-management
+  hook runs only for ``CustomPromptManagement`` loggers given a ``prompt_id``), so sync calls go
+  through :func:`completion`, which applies the registered callback, then calls LiteLLM.
+
+Importing this module imports LiteLLM, which fetches its model cost map from GitHub unless
+``LITELLM_LOCAL_MODEL_COST_MAP=True`` is set in the environment first (offline machines).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter._optional import require
+from budgetrouter.clients.failures import FAIL_OPEN, LOG_ERRORS, Warnings
+from budgetrouter.clients.kwargs import at, caller_level, first_max_tokens, merger, user_text
+from budgetrouter.decision import Decision
+from budgetrouter.errors import ConfigError, PromptError
+from budgetrouter.integrations.litellm_request import (
+    CHAT_STREAMS,
+    THINKING,
+    completion,
+    digest,
+    include_usage,
+    litellm_params,
+    plan_of,
+    provider_of,
+    same_rules,
+    with_plan,
+)
+from budgetrouter.providers import reasoning_usage, request_params
+
+if TYPE_CHECKING:
+    from budgetrouter.outcomes import OutcomeLog
+    from budgetrouter.router import Router
+
+_CustomLogger: Any = require(
+    "litellm.integrations.custom_logger", "litellm", "budgetrouter.integrations.litellm"
+).CustomLogger
+
+__all__ = ["BudgetRouterCallback", "completion"]
+
+logger = logging.getLogger(__name__)
+
+_CALL_TYPES = ("completion", "acompletion")
+_max_tokens = first_max_tokens(("max_completion_tokens",), ("max_tokens",))
+_apply = merger(("max_completion_tokens", "max_tokens"))
+
+
+class BudgetRouterCallback(_CustomLogger):
+    """A LiteLLM callback that routes each chat request and logs what it cost.
+
+    Register it with ``litellm.callbacks = [BudgetRouterCallback(router, log)]`` (SDK) or a
+    proxy ``config.yaml`` entry ``litellm_settings: callbacks: module.instance``. Async calls
+    (``litellm.acompletion``, ``litellm.Router``, the proxy) are routed by its hooks; sync
+    ``litellm.completion`` has no hook that may change a request: call :func:`completion`.
+    Pass ``model`` and ``messages`` as keywords.
+
+    Parameters
+    ----------
+    router
+        The router that decides (``Router.load(path)``).
+    log
+        Where each routed call's outcome is appended (one row per successful call); ``None``
+        routes without logging.
+    strict
+        Raise budgetrouter's errors (a model or prompt it cannot route, parameters it cannot
+        build, a response it cannot log) instead of logging a warning and sending the request
+        with the caller's own parameters. LiteLLM catches and logs what a success hook raises.
+
+    Raises
+    ------
+    ConfigError
+        For a router that is not a :class:`~budgetrouter.Router` or a log that is not an
+        :class:`~budgetrouter.outcomes.OutcomeLog`.
+
+    Notes
+    -----
+    The outcome row carries ``thinking_set_by``: ``"router"``, or ``"caller"`` when the caller
+    set ``reasoning_effort``, ``thinking``, ``output_config.effort`` or ``reasoning`` (left as
+    they are; the row then holds the caller's level). A call answered by a model of other rules
+    than the routed one's (a fallback to another family) is not logged; a snapshot of the routed
+    model (a proxy ``model_name`` for a dated deployment) is, as the routed model.
+    """
+
+    def __init__(
+        self, router: Router, log: OutcomeLog | None = None, *, strict: bool = False
+    ) -> None:
+        from budgetrouter.outcomes import OutcomeLog
+        from budgetrouter.router import Router
+
+        if not isinstance(router, Router):
+            raise ConfigError(
+                f"router must be a budgetrouter Router (Router.load(path)), got "
+                f"{type(router).__name__}"
+            )
+        if log is not None and not isinstance(log, OutcomeLog):
+            raise ConfigError(f"log must be an OutcomeLog or None, got {type(log).__name__}")
+        super().__init__()
+        self.router = router
+        self.log = log
+        self.strict = bool(strict)
+        self._lock = threading.Lock()
+        self._warnings = Warnings(self.strict, logger)
+        self._logged: OrderedDict[str, None] = OrderedDict()
+
+    def apply(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """A chat call's LiteLLM arguments with the decision's thinking parameters set.
+
+        Parameters
+        ----------
+        kwargs
+            The keyword arguments of ``litellm.completion`` / ``acompletion`` (``model``,
+            ``messages``, ...), or a proxy request body.
+
+        Returns
+        -------
+        dict
+            A new dict: the decision's parameters merged in (the caller's own thinking
+            parameters left as they are), and the routing in ``metadata[METADATA_KEY]``. A
+            call routed already (by the proxy's pre-call hook) is returned as it is; on an
+            error, the caller's arguments (with the failure noted in the metadata).
+
+        Raises
+        ------
+        BudgetRouterError
+            With ``strict=True``, what routing or building the parameters raised.
+        """
+        return self._plan(kwargs, deferred=False)
+
+    def _plan(self, kwargs: Mapping[str, Any], *, deferred: bool) -> dict[str, Any]:
+        """:meth:`apply`; ``deferred``: a failure is left to the deployment hook to report."""
+        done = plan_of(kwargs)
+        if done is not None and done["thinking_set_by"] is not None:
+            return dict(kwargs)  # routed already (a proxy request at its deployment)
+        model = kwargs.get("model")
+        try:
+            provider, name = provider_of(model, kwargs.get("custom_llm_provider"))
+        except FAIL_OPEN as err:
+            return self._failed(kwargs, str(model), "", err, deferred)
+        prompt = ""
+        try:
+            prompt = user_text(kwargs.get("messages"))
+            if not prompt.strip():
+                raise PromptError("the call holds no user message with text; nothing to route")
+            decision = self.router.route(prompt, model=name)
+            mine = [value for path in THINKING if (value := at(kwargs, path)) is not None]
+            if mine:
+                out, row = dict(kwargs), {"thinking_set_by": "caller", **caller_level(mine)}
+            else:
+                params = request_params(decision, provider, name, max_tokens=_max_tokens(kwargs))
+                out = _apply(kwargs, litellm_params(params, provider))
+                row = {"thinking_set_by": "router"}
+        except FAIL_OPEN as err:
+            return self._failed(kwargs, name, prompt, err, deferred)
+        if self.log is not None and provider in CHAT_STREAMS and out.get("stream") is True:
+            out = include_usage(out)
+        plan = {
+            "model": name, "provider": provider, "thinking_set_by": row["thinking_set_by"],
+            "decision": decision.to_dict(), "prompt_sha1": digest(prompt), "row": row,
+        }  # fmt: skip
+        return with_plan(out, plan)
+
+    def _failed(
+        self,
+        kwargs: Mapping[str, Any],
+        model: str,
+        prompt: str,
+        err: Exception,
+        deferred: bool,
+    ) -> dict[str, Any]:
+        if deferred:  # the proxy routes the request again at its deployment
+            logger.debug("budgetrouter: %s: left to the deployment: %s", model, err)
+        else:
+            self._fail(f"{model}: sent with the caller's own parameters, not logged", err)
+        plan: dict[str, Any] = {
+            "model": model, "provider": None, "thinking_set_by": None, "decision": None,
+            "prompt_sha1": digest(prompt), "row": {},
+        }  # fmt: skip
+        return with_plan(kwargs, plan)
+
+    async def async_pre_call_deployment_hook(
+        self, kwargs: dict[str, Any], call_type: Any
+    ) -> dict[str, Any] | None:
+        """LiteLLM's hook before an async call (``acompletion``) is sent: route and set thinking.
+
+        Returns
+        -------
+        dict or None
+            The call's arguments (:meth:`apply`); ``None`` for a call that is not a chat
+            completion (LiteLLM then sends it unchanged).
+        """
+        if getattr(call_type, "value", call_type) not in _CALL_TYPES:
+            return None
+        return self.apply(kwargs)
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> dict[str, Any] | None:
+        """The LiteLLM proxy's hook before a request is routed to a deployment.
+
+        Routes a chat request for its ``model`` (the proxy's ``model_name``). A request it
+        cannot route here (a ``model_name`` that is an alias) is routed again, with the
+        deployment's model, by :meth:`async_pre_call_deployment_hook`, which reports (or, with
+        ``strict=True``, raises) a failure there.
+
+        Returns
+        -------
+        dict or None
+            The request body (:meth:`apply`); ``None`` for other call types.
+        """
+        if getattr(call_type, "value", call_type) not in _CALL_TYPES:
+            return None
+        return self._plan(data, deferred=True)
+
+    def log_success_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        """LiteLLM's sync success hook: append the call's outcome to the log."""
+        self._record(kwargs, response_obj)
+
+    async def async_log_success_event(
+        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        """LiteLLM's async success hook: append the call's outcome to the log."""
+        self._record(kwargs, response_obj)
+
+    def _record(self, kwargs: Mapping[str, Any], response: Any) -> None:
+        params = kwargs.get("litellm_params") or {}
+        plan = plan_of(params)
+        if plan is None:
+            if kwargs.get("call_type") == "completion" and not params.get("acompletion"):
+                self._fail(
+                    "litellm.completion (sync) was not routed: it runs no hook that can set "
+                    "request parameters; call budgetrouter.integrations.litellm.completion",
+                    None,
+                )
+            return
+        if plan["decision"] is None or self.log is None or not self._first(kwargs):
+            return
+        try:
+            prompt = user_text(kwargs.get("messages"))
+            if digest(prompt) != plan["prompt_sha1"]:
+                raise ConfigError(
+                    "the call's logged messages are not the routed ones (LiteLLM's message "
+                    "redaction is on, or a hook changed them)"
+                )
+            answered = provider_of(kwargs.get("model"), kwargs.get("custom_llm_provider"))
+            if not same_rules(answered, (plan["provider"], plan["model"])):
+                raise ConfigError(f"answered by {answered[1]!r}, routed for {plan['model']!r}")
+            usage = reasoning_usage(response, self.log.count_tokens, provider="openai")
+            self.log.record(
+                prompt, Decision(**plan["decision"]), response, model=plan["model"],
+                usage=replace(usage, provider=plan["provider"]), extra=plan["row"],
+            )  # fmt: skip
+        except LOG_ERRORS as err:
+            self._fail(f"{plan['model']}: the outcome was not logged", err)
+
+    def _first(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether this is the first success event of the call (LiteLLM's ``litellm_call_id``)."""
+        call = kwargs.get("litellm_call_id")
+        if not isinstance(call, str):
+            return True
+        with self._lock:
+            if call in self._logged:
+                return False
+            self._logged[call] = None
+            if len(self._logged) > 4096:
+                self._logged.popitem(last=False)
+        return True
+
+    def _fail(self, what: str, err: Exception | None) -> None:
+        """Raise ``err`` (``strict=True``), or warn that ``what`` happened (once, then debug)."""
+        self._warnings.fail(what, err)
