@@ -11,7 +11,6 @@ from typing import Any, NamedTuple, TextIO
 
 from budgetrouter.cli.common import DEFAULT_BUNDLE, UsageError, write_output
 from budgetrouter.decision import TIER_NAMES, Decision
-from budgetrouter.errors import DataError
 
 HELP = "route prompts with a bundle"
 #: Prompts routed per batch when reading a file.
@@ -86,26 +85,17 @@ def read_route_input(path: str) -> list[Item]:
     DataError
         If the file cannot be read as UTF-8 text.
     """
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = list(enumerate(handle, start=1))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot be read ({exc})") from exc
+    from budgetrouter.train.readers import jsonl_lines
+
     items = []
-    for lineno, line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            items.append(Item(lineno, lineno, None, None, f"invalid JSON ({exc.msg})"))
-            continue
-        if not isinstance(record, dict) or "prompt" not in record:
-            shape = 'each line must be a JSON object with a "prompt"'
-            items.append(Item(lineno, lineno, None, None, shape))
+    problem: str | None
+    for lineno, record, problem in jsonl_lines(path):
+        if problem is None and "prompt" not in record:
+            problem = 'each line must be a JSON object with a "prompt"'
+        if problem is not None:
+            items.append(Item(lineno, lineno, None, None, problem))
             continue
         model = record.get("model")
-        problem: str | None = None
         if model is not None and not (isinstance(model, str) and model.strip()):
             problem = f'"model" must be a non-empty string naming the model called, got {model!r}'
         items.append(Item(lineno, record.get("id", lineno), record["prompt"], model, problem))

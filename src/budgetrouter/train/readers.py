@@ -143,6 +143,38 @@ def _is_dataset(path: Path) -> bool:
     return (path / "prompts.parquet").is_file() and (path / "outcomes.parquet").is_file()
 
 
+def jsonl_lines(path: str | Path) -> list[tuple[int, Any, str | None]]:
+    """Each non-blank line of a JSONL file: its 1-based number, its object, and its problem.
+
+    The problem is ``None`` for a JSON object, else what is wrong with the line (its object
+    is then ``None``): one bad line does not hide the others.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read as UTF-8 text.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = list(enumerate(handle, start=1))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(str(path), f"cannot be read ({exc})") from exc
+    out: list[tuple[int, Any, str | None]] = []
+    for lineno, line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append((lineno, None, f"invalid JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict):
+            out.append((lineno, None, "each line must be a JSON object"))
+            continue
+        out.append((lineno, record, None))
+    return out
+
+
 def jsonl_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """The JSON objects of a JSONL file with their 1-based line numbers (blank lines skipped).
 
@@ -153,20 +185,9 @@ def jsonl_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
         file and the line).
     """
     records = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = list(enumerate(handle, start=1))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(str(path), f"cannot be read ({exc})") from exc
-    for lineno, line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(str(path), f"invalid JSON ({exc.msg})", row=lineno) from exc
-        if not isinstance(record, dict):
-            raise DataError(str(path), "each line must be a JSON object", row=lineno)
+    for lineno, record, problem in jsonl_lines(path):
+        if problem is not None:
+            raise DataError(str(path), problem, row=lineno)
         records.append((lineno, record))
     return records
 
