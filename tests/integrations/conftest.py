@@ -24,8 +24,7 @@ os.environ.setdefault("LITELLM_LOG", "ERROR")
 
 import litellm
 
-from budgetrouter import Router
-from budgetrouter.outcomes import OutcomeLog
+from tests.clients.conftest import log, router, rows  # noqa: F401  (shared fixtures)
 from tests.providers.loopback import Handler
 
 litellm.telemetry = False
@@ -144,16 +143,6 @@ def reply(**replies: dict) -> None:
     Provider.replies.update(replies)
 
 
-@pytest.fixture(scope="session")
-def router(tiny_bundle):
-    return Router.load(tiny_bundle)
-
-
-@pytest.fixture
-def log(tmp_path):
-    return OutcomeLog(tmp_path / "logs" / "outcomes.jsonl")
-
-
 @pytest.fixture
 def register():
     """Register callbacks in ``litellm.callbacks``; all are removed after the test."""
@@ -176,9 +165,3 @@ def run():
     yield loop.run_until_complete
     loop.run_until_complete(asyncio.sleep(0))
     loop.close()
-
-
-def rows(log: OutcomeLog) -> list[dict]:
-    if not log.path.exists():
-        return []
-    return [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
