@@ -68,7 +68,9 @@ def test_acompletion_sets_openai_effort_and_logs_one_row(server, router, log, re
     assert row["prompt"] == PROMPT and row["model"] == "o4-mini"
     assert row["reasoning_tokens"] == 321 and row["status"] == "finished"
     assert row["thinking_set_by"] == "router" and row["provider"] == "openai"
-    assert (row["tier"], row["budget"]) == (decision.tier, decision.budget_tokens)
+    # the row says what was sent (o4-mini's effort), not the tier's nominal budget
+    assert (row["tier"], row["budget"], row["effort"]) == (
+        decision.tier, None, params["reasoning_effort"])  # fmt: skip
     assert row["bundle_version"] == decision.bundle_version
 
 

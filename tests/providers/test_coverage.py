@@ -143,3 +143,31 @@ def test_adaptive_only_claude_never_gets_enabled_or_disabled_thinking(server, mo
         body = send_anthropic(server, request_params(decision, "anthropic", model), model)
         assert body["thinking"] == {"type": "adaptive"}
         assert body["output_config"]["effort"] in ("low", "medium", "high", "max")
+
+
+@pytest.mark.parametrize(
+    ("decision", "provider", "model", "level"),
+    [
+        (SHORT, "openai", "o4-mini", {"budget": None, "effort": "medium"}),
+        (NONE, "openai", "o4-mini", {"budget": None, "effort": "low"}),
+        (LONG, "openai", "gpt-4o", {"budget": 0, "effort": None}),  # does not think
+        (LONG, "openai", "o1-mini", {"budget": None, "effort": None}),  # thinks, no control
+        (
+            Decision("short", 512, 300, 900, 0.1, False, "v"),
+            "anthropic",
+            "claude-sonnet-4-5",
+            {"budget": 1024, "effort": None},
+        ),  # raised to Claude's minimum: what was sent
+        (NONE, "anthropic", "claude-sonnet-4-5", {"budget": 0, "effort": None}),
+        (SHORT, "anthropic", "claude-sonnet-5", {"budget": None, "effort": "medium"}),
+        (LONG, "gemini", "gemini-2.5-flash", {"budget": None, "effort": None}),  # dynamic
+        (NONE, "openrouter", "google/gemini-2.5-flash", {"budget": 0, "effort": None}),
+        (SHORT, "vllm", "qwen3-8b", {"budget": 1024, "effort": None}),
+    ],
+)
+def test_the_level_sent_is_what_the_outcome_row_records(decision, provider, model, level):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert request_params(decision, provider, model).level == level

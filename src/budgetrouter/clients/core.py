@@ -128,6 +128,7 @@ class Planner:
         row = {
             "thinking_set_by": "router",
             "escalated_from": None if escalated_from is None else escalated_from.tier,
+            **params.level,  # what was sent, not the decision's nominal budget
         }
         kwargs = self.api.apply(original, params)
         return Plan(kwargs, original, decision, "router", prompt, model, escalated_from, row)

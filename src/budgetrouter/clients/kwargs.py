@@ -10,11 +10,11 @@ conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from budgetrouter._checks import is_int
-from budgetrouter.decision import EFFORTS
+from budgetrouter.providers.levels import as_dict as as_dict
+from budgetrouter.providers.levels import caller_level as caller_level
 
 Path = tuple[str, ...]
 Params = Mapping[str, Any]
@@ -40,20 +40,6 @@ def at(kwargs: Mapping[str, Any], path: Path) -> Any:
         if not given(value):
             return None
     return value
-
-
-def as_dict(obj: Any) -> dict[str, Any] | None:
-    """A mapping or an SDK object (``model_dump`` / ``to_dict``) as a plain dict."""
-    if obj is None:
-        return None
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    for method in ("model_dump", "to_dict"):
-        if callable(getattr(obj, method, None)):
-            out = getattr(obj, method)()
-            if isinstance(out, Mapping):
-                return dict(out)
-    return None
 
 
 def merge(caller: Mapping[str, Any], params: Params) -> dict[str, Any]:
@@ -101,58 +87,6 @@ def first_max_tokens(*paths: Path) -> Callable[[Mapping[str, Any]], Any]:
         return next((v for p in paths if (v := at(kwargs, p)) is not None), None)
 
     return read
-
-
-def caller_level(values: Iterable[Any]) -> dict[str, Any]:
-    """The level the caller's own thinking parameters give a run, as outcome-row columns.
-
-    Parameters
-    ----------
-    values
-        The caller's values at the API's thinking paths: an effort name (``"high"``), a
-        thinking block (``{"type": "enabled", "budget_tokens": 2048}``, ``{"type":
-        "disabled"}``), a reasoning object (``{"effort": "low"}``, ``{"max_tokens": 900}``,
-        ``{"enabled": False}``), a Gemini ``thinking_config`` (dict or object), a switch
-        (``enable_thinking=False``) or a budget.
-
-    Returns
-    -------
-    dict
-        ``budget`` (tokens, 0 = off, ``None`` = no cap or unknown), ``effort`` (one of
-        :data:`~budgetrouter.decision.EFFORTS` or ``None``; never beside a budget) and
-        ``tier`` (``None``: the tier is the router's word, and the router did not set it).
-    """
-    budget: int | None = None
-    effort: str | None = None
-    for value in values:
-        data = as_dict(value) if not isinstance(value, str | bool | int) else None
-        if data is not None:
-            off = data.get("type") == "disabled" or False in (
-                data.get("enabled"),
-                data.get("enable_thinking"),
-            )
-            budget = 0 if off else budget
-            for key in ("budget_tokens", "thinking_budget", "max_tokens", "thinking_token_budget"):
-                if is_int(data.get(key)):
-                    budget = data[key] if data[key] >= 0 else None  # -1: dynamic
-            for key in ("effort", "thinking_level", "reasoning_effort"):
-                effort = _effort(data.get(key)) or effort
-        elif value is False:
-            budget = 0
-        elif is_int(value):
-            budget = int(value)
-        else:
-            effort = _effort(value) or effort
-    return {"budget": budget, "effort": None if budget is not None else effort, "tier": None}
-
-
-def _effort(value: Any) -> str | None:
-    """An effort name (or a string enum of one) as :data:`EFFORTS` spells it, else ``None``."""
-    name = getattr(value, "value", value)
-    if not isinstance(name, str):
-        return None
-    name = name.lower()
-    return name if name in EFFORTS else None
 
 
 def text_of(content: Any, kinds: tuple[str, ...] = ("text", "input_text")) -> str:

@@ -170,7 +170,7 @@ class BudgetRouterCallback(_CustomLogger):
             else:
                 params = request_params(decision, provider, name, max_tokens=_max_tokens(kwargs))
                 out = _apply(kwargs, litellm_params(params, provider))
-                row = {"thinking_set_by": "router"}
+                row = {"thinking_set_by": "router", **params.level}
         except FAIL_OPEN as err:
             return self._failed(kwargs, name, prompt, err, deferred)
         if self.log is not None and provider in CHAT_STREAMS and out.get("stream") is True:

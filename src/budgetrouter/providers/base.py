@@ -66,11 +66,20 @@ class Request(NamedTuple):
 
 
 class RequestParams(dict[str, Any]):
-    """SDK keyword arguments (a plain dict) plus ``notes`` on any mapping that was not exact."""
+    """SDK keyword arguments (a plain dict), with ``notes`` and the ``level`` they send.
 
-    def __init__(self, params: dict[str, Any], notes: list[str]) -> None:
+    ``notes`` lists every mapping that was not exact; ``level`` is what the run is given, as
+    outcome-row columns (``{"budget": tokens | 0 | None, "effort": name | None}``; see
+    :func:`budgetrouter.providers.levels.sent_level`): pass it to
+    :meth:`budgetrouter.outcomes.OutcomeLog.record` as ``extra`` so the log says what was sent.
+    """
+
+    def __init__(
+        self, params: dict[str, Any], notes: list[str], level: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(params)
         self.notes = notes
+        self.level = level if level is not None else {"budget": None, "effort": None}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from budgetrouter.providers.base import (
     plain,
     refuse_or_warn,
 )
+from budgetrouter.providers.levels import sent_level
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,8 @@ def request_params(
     )
     for note in notes:
         logger.info("%s %s: %s", provider, model, note)
-    return RequestParams(params, notes)
+    thinks = cap.style != "off" and not decision.no_thinking
+    return RequestParams(params, notes, sent_level(params, thinks))
 
 
 def reasoning_usage(
