@@ -75,3 +75,13 @@ def test_a_routed_decision_forecasts_from_the_bundles_own_predictions(level_bund
     f = forecast(d, prices={"effort-model": 2.0}, throughput={"effort-model": 50.0})
     assert f.tokens == d.expected_tokens and f.tokens_upper == d.expected_tokens_upper
     assert f.tokens_top_upper >= f.tokens_top and f.cost_upper_usd >= f.cost_usd
+
+
+def test_numpy_prices_and_snapshot_names_are_the_models_own():
+    import numpy as np
+
+    f = forecast(D, "openai/O4-MINI-2025-04-16", prices={"o4-mini": np.float32(2.0)})
+    assert f.usd_per_million == 2.0 and f.model_aware and f.notes == ()
+    for bad in (5, [("o4-mini", 3.0)]):
+        with pytest.raises(ConfigError, match="prices must map model names to numbers"):
+            forecast(D, prices=bad)

@@ -52,3 +52,10 @@ def test_an_effort_levels_upper_forecast_is_not_capped_by_its_tiers_budget(level
     router = Router.load(level_bundle)
     for d in router.route_batch([EASY, HARD], model="effort-model"):
         assert d.effort is not None and d.expected_tokens_upper >= d.expected_tokens
+
+
+def test_a_dated_snapshot_or_vendor_name_routes_for_the_known_model(level_bundle):
+    router = Router.load(level_bundle)
+    for name in ("effort-model-2025-04-16", "acme/Effort-Model"):
+        d = router.route(HARD, model=name)
+        assert d.model_aware and d.model == name and d.effort is not None

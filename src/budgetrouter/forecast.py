@@ -9,12 +9,14 @@ generation with an output speed (:mod:`budgetrouter.rates`, or the caller's own 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from budgetrouter.errors import ConfigError
+from budgetrouter.providers.rows import same_model
 from budgetrouter.rates import PRICES, THROUGHPUT, Rate
 
 if TYPE_CHECKING:
@@ -144,7 +146,8 @@ def forecast(
             "level was not predicted): route the prompt for the model to forecast it"
         )
     notes = []
-    if model is not None and decision.model not in (None, model):
+    same = decision.model is None or same_model(decision.model, name)
+    if not same:
         notes.append(f"the decision's token figures are for {decision.model!r}, not {model!r}")
     price, price_source = _rate(PRICES, prices, name, "price")
     if price is None:
@@ -170,7 +173,7 @@ def forecast(
     assert cost is not None and cost_top is not None
     return Forecast(
         model=name,
-        model_aware=decision.model_aware and decision.model in (None, name),
+        model_aware=decision.model_aware and same,
         tokens=decision.expected_tokens,
         tokens_upper=decision.expected_tokens_upper,
         tokens_top=decision.expected_tokens_top,
@@ -199,14 +202,19 @@ def _rate(
     A name matches exactly, then case-insensitively, without a vendor prefix
     (``openai/o4-mini``) and without a dated snapshot (``o4-mini-2025-04-16``).
     """
+    if override is not None and not isinstance(override, Mapping):
+        raise ConfigError(
+            f"{'prices' if what == 'price' else 'throughput'} must map model names to numbers "
+            f"(or Rate entries), got {type(override).__name__}"
+        )
     hit = _find(override or {}, model)
     if hit is None:
         hit = _find(table, model)
     if hit is None:
         return None, None
     value = hit.value if isinstance(hit, Rate) else hit
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        value = -1
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        value = -1  # numpy numbers are Real; strings, None and NaN are not positive numbers
     if value <= 0:
         raise ConfigError(f"the {what} of {model!r} must be a positive number, got {hit!r}")
     source = f"{hit.source} ({hit.as_of})" if isinstance(hit, Rate) else "given by the caller"

@@ -194,16 +194,15 @@ class LevelModel:
     def resolve(self, model: str) -> str | None:
         """The known model a caller's name refers to, or ``None``.
 
-        Matches the name exactly, then without a vendor prefix (``openai/o4-mini`` ->
-        ``o4-mini``), ignoring case.
+        The name itself, else the known model it names ignoring case, a vendor prefix and a
+        dated snapshot (``openai/o4-mini-2025-04-16`` -> ``o4-mini``;
+        :func:`~budgetrouter.providers.rows.same_model`).
         """
+        from budgetrouter.providers.rows import same_model
+
         if model in self.models:
             return model
-        lowered = {name.lower(): name for name in self.models}
-        for candidate in (model, model.rsplit("/", 1)[-1]):
-            if candidate.lower() in lowered:
-                return lowered[candidate.lower()]
-        return None
+        return next((name for name in self.models if same_model(name, model)), None)
 
     def decide(
         self, X: np.ndarray, model: str, rules: TierRules, base: Sequence[Decision]

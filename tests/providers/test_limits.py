@@ -73,3 +73,21 @@ def test_a_numpy_max_tokens_is_sent_as_a_plain_int():
     short = Decision("short", 1024, 300, 900, 0.1, False, "v")
     params = request_params(short, "anthropic", "claude-sonnet-4-5", max_tokens=np.int64(9000))
     assert type(params["max_tokens"]) is int
+
+
+def test_a_small_max_tokens_is_raised_to_the_smallest_budget_that_fits_not_the_decisions():
+    import warnings
+
+    long = Decision("long", 8192, 3000, 6000, 0.0, False, "v")
+    uncapped = Decision("long", None, 3000, 6000, 0.0, False, "v")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opus = request_params(long, "anthropic", "claude-opus-4-1", max_tokens=2000)
+        pro = request_params(uncapped, "gemini", "gemini-2.5-pro", max_tokens=100)
+        o4 = request_params(uncapped, "openai", "o4-mini", max_tokens=100)
+    assert (opus["max_tokens"], opus["thinking"]["budget_tokens"]) == (2048, 1024)  # <= 8,192
+    config = pro["config"]
+    assert config["thinking_config"]["thinking_budget"] < config["max_output_tokens"]
+    assert any("may take all of it" in n for n in o4.notes)
+    with pytest.raises(ConfigError, match="leaves no thinking room"):
+        request_params(uncapped, "gemini", "gemini-2.5-pro", max_tokens=100, strict=True)

@@ -255,10 +255,11 @@ def budget_and_max_tokens(req: Request) -> tuple[int | None, int | None]:
             )
             budget = room
         else:
+            budget = max(cap.budget_min, 1)  # the smallest budget that fits, not the decision's
             refuse_or_warn(
                 strict,
                 f"max_tokens {max_tokens} is too small for the minimum budget "
-                f"{max(cap.budget_min, 1)} plus {answer_tokens} answer tokens; "
+                f"{budget} plus {answer_tokens} answer tokens; budget lowered to {budget} and "
                 f"max_tokens raised to {budget + answer_tokens}",
                 notes,
             )

@@ -21,6 +21,7 @@ from budgetrouter.providers.base import (
     effort_level,
     ended,
     get_path,
+    refuse_or_warn,
     takes_no_thinking,
 )
 
@@ -84,7 +85,17 @@ def generate_content_params(req: Request) -> dict[str, Any]:
         config["thinking_config"] = {"thinking_budget": -1}  # dynamic thinking
     elif decision.budget_tokens is None and max_tokens is not None:
         # Thinking counts toward max_output_tokens: keep the answer's room.
-        room = max(max_tokens - req.answer, cap.budget_min)
+        room = max_tokens - req.answer
+        if room < max(cap.budget_min, 1):
+            room = max(cap.budget_min, 1)
+            refuse_or_warn(
+                strict,
+                f"max_output_tokens {max_tokens} leaves no thinking room after {req.answer} "
+                f"answer tokens; thinking budget {room}, max_output_tokens raised to "
+                f"{room + req.answer}",
+                notes,
+            )
+            max_tokens = room + req.answer
         room = room if cap.budget_max is None else min(room, cap.budget_max)
         config["thinking_config"] = {"thinking_budget": room}
     else:

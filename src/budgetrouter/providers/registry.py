@@ -30,6 +30,7 @@ from budgetrouter.providers.base import (
     refuse_or_warn,
 )
 from budgetrouter.providers.levels import sent_level
+from budgetrouter.providers.rows import same_model
 
 logger = logging.getLogger(__name__)
 
@@ -201,12 +202,8 @@ def request_params(
             f"{model}: no row of its own; sent by {provider}'s generic reasoning rules "
             "(whether it can switch reasoning off is not known)"
         )
-    asked = (
-        decision.model.rsplit("/", 1)[-1].lower()
-        if decision.model_aware and decision.model
-        else None
-    )
-    if asked is not None and asked != model.rsplit("/", 1)[-1].lower():
+    asked = decision.model if decision.model_aware else None
+    if asked is not None and not same_model(asked, model):
         refuse_or_warn(
             strict,
             f"the decision was made for {decision.model!r}, not {model!r}: its level is "
@@ -216,9 +213,15 @@ def request_params(
     params = PROVIDERS[provider].params(
         Request(decision, cap, max_tokens, answer_tokens, strict, notes)
     )
+    thinks = cap.style != "off" and not decision.no_thinking
+    no_budget = cap.style in ("effort", "adaptive", "fixed")  # nothing bounds the thinking
+    if thinks and no_budget and max_tokens is not None and max_tokens <= answer_tokens:
+        notes.append(
+            f"max_tokens {max_tokens} leaves no room beyond {answer_tokens} answer tokens: "
+            f"{model}'s thinking counts toward it and may take all of it; raise max_tokens"
+        )
     for note in notes:
         logger.info("%s %s: %s", provider, model, note)
-    thinks = cap.style != "off" and not decision.no_thinking
     return RequestParams(params, notes, sent_level(params, thinks))
 
 

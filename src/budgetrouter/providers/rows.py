@@ -78,3 +78,17 @@ class Capability:
         return any(
             re.fullmatch(re.escape(listed.lower()) + SNAPSHOT, name) for listed in self.names
         )
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether two names are one model: equal, or one a dated snapshot of the other.
+
+    Case and a vendor prefix (``openai/o4-mini``) are ignored: ``o4-mini``,
+    ``openai/O4-mini`` and ``o4-mini-2025-04-16`` are one model; ``o4-mini`` and ``o4`` are not.
+    """
+    x, y = (name.strip().lower().rsplit("/", 1)[-1] for name in (a, b))
+    return (
+        x == y
+        or re.fullmatch(re.escape(x) + SNAPSHOT, y) is not None
+        or re.fullmatch(re.escape(y) + SNAPSHOT, x) is not None
+    )
