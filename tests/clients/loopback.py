@@ -14,8 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.providers.loopback import ANTHROPIC, GEMINI, OPENAI_CHAT, OPENAI_RESPONSE
 
+#: OpenAI's chat usage reports the reasoning count (0 when the model did not think).
+CHAT_DEFAULT = {
+    **OPENAI_CHAT,
+    "usage": {**OPENAI_CHAT["usage"], "completion_tokens_details": {"reasoning_tokens": 0}},
+}
 DEFAULTS = {
-    "chat": OPENAI_CHAT,
+    "chat": CHAT_DEFAULT,
     "responses": OPENAI_RESPONSE,
     "anthropic": ANTHROPIC,
     "gemini": GEMINI,

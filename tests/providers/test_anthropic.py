@@ -73,9 +73,11 @@ def test_anthropic_adaptive_only_model(server, d, effort):
 
 def test_anthropic_thinking_blocks(server):
     Handler.replies["anthropic"] = {
-        **ANTHROPIC, "stop_reason": "max_tokens",
+        **ANTHROPIC,
+        "stop_reason": "max_tokens",
+        "model": "claude-3-7-sonnet-20250219",
         "content": [{"type": "thinking", "thinking": "one two three four", "signature": "s"}],
-    }  # fmt: skip
+    }  # fmt: skip  (3.7 Sonnet shows its whole thinking: its text is the count)
     client = anthropic_client(server)
     resp = client.messages.create(
         model="claude-sonnet-4-6", max_tokens=10, messages=[{"role": "user", "content": "x"}]

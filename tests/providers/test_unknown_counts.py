@@ -81,4 +81,27 @@ def test_a_reported_zero_is_zero():
     assert reasoning_usage(gemini(genai.GenerateContentResponseUsageMetadata(
         prompt_token_count=3, candidates_token_count=1))).reasoning_tokens == 0  # fmt: skip
     shown = claude(ThinkingBlock(type="thinking", thinking="one two", signature="s"))
-    assert reasoning_usage(shown, count_tokens=lambda t: len(t.split())).reasoning_tokens == 2
+    full = shown.model_copy(update={"model": "claude-3-7-sonnet-20250219"})  # the whole text
+    assert reasoning_usage(full, count_tokens=lambda t: len(t.split())).reasoning_tokens == 2
+
+
+def test_a_claude_4_summary_is_not_its_reasoning_count():
+    summary = claude(ThinkingBlock(type="thinking", thinking="A short summary.", signature="s"))
+    assert reasoning_usage(summary).reasoning_tokens is None  # Claude 4 shows a summary only
+
+
+def test_openai_chat_without_its_count_is_unknown_and_a_refusal_is_refused():
+    no_details = chat({"prompt_tokens": 1, "completion_tokens": 900, "total_tokens": 901})
+    assert reasoning_usage(no_details, provider="openai").reasoning_tokens is None
+    assert reasoning_usage(no_details, provider="vllm").reasoning_tokens == 0  # thinking off
+    refusal = ChatCompletion.model_validate(
+        {**no_details.model_dump(), "choices": [{"index": 0, "finish_reason": "stop",
+         "message": {"role": "assistant", "content": None, "refusal": "I can't help."}}]}
+    )  # fmt: skip
+    assert reasoning_usage(refusal, provider="vllm").status == "refused"
+
+
+def test_the_default_counter_counts_long_words():
+    from budgetrouter.providers import default_token_counter
+
+    assert default_token_counter()("x" * 300) > 10

@@ -28,12 +28,17 @@ class MessagesObserver:
         self.usage: dict[str, Any] = {}
         self.stop: str | None = None
         self.thinking: list[str] = []
+        self.model: str | None = None
+        self.hidden = False  # a redacted thinking block: its text cannot be counted
 
     def see(self, event: Any) -> None:
         """Take one raw stream event (``message_start``, ``message_delta``, ...) into account."""
         kind = field(event, "type")
         if kind == "message_start":
             self.usage = as_dict(field(field(event, "message"), "usage")) or {}
+            self.model = field(field(event, "message"), "model")
+        elif kind == "content_block_start":
+            self.hidden |= field(field(event, "content_block"), "type") == "redacted_thinking"
         elif kind == "content_block_delta":
             delta = field(event, "delta")
             if field(delta, "type") == "thinking_delta":
@@ -49,9 +54,12 @@ class MessagesObserver:
             return None
         text = "".join(self.thinking)
         content = [{"type": "thinking", "thinking": text}] if text else []
+        if self.hidden:
+            content.append({"type": "redacted_thinking", "data": ""})
         return {
             "type": "message",
             "role": "assistant",
+            "model": self.model,
             "content": content,
             "stop_reason": self.stop,
             "usage": self.usage,

@@ -148,7 +148,7 @@ STOP_STATUS: dict[str, str] = {
     "end_turn": "finished",
     "stop_sequence": "finished",
     "tool_use": "finished",
-    "pause_turn": "finished",
+    "pause_turn": "failed",  # a server-tool turn paused before its answer
     "max_tokens": "truncated",
     "model_context_window_exceeded": "truncated",
     "refusal": "refused",
@@ -159,8 +159,10 @@ def _message_usage(response: dict[str, Any], count_tokens: TokenCounter | None) 
     """Thinking tokens from ``usage.output_tokens_details.thinking_tokens`` when reported.
 
     That field counts the raw reasoning even when the response's thinking is summarised,
-    redacted or omitted; without it, the thinking blocks' text is counted, and a redacted or
-    omitted block (no text to count) leaves the count unknown (``None``).
+    redacted or omitted. Without it the thinking blocks' text is counted only where it is the
+    whole reasoning (Claude 3.7 Sonnet, or a model of another maker behind the same API); a
+    summary (Claude 4 and later), a redacted or an omitted block leaves the count unknown
+    (``None``).
     """
     status = STOP_STATUS.get(str(response.get("stop_reason")), "failed")
     details = get_path(response, "usage", "output_tokens_details") or {}
@@ -168,12 +170,14 @@ def _message_usage(response: dict[str, Any], count_tokens: TokenCounter | None) 
     if counted is not None:
         return ended(counted, status, "anthropic")
     blocks = [b for b in response.get("content") or [] if isinstance(b, dict)]
-    if any(
-        b.get("type") == "redacted_thinking"
-        or (b.get("type") == "thinking" and not b.get("thinking"))
-        for b in blocks
+    thought = [b for b in blocks if b.get("type") in ("thinking", "redacted_thinking")]
+    model = str(response.get("model") or "")
+    summarised = model.startswith("claude") and not model.startswith("claude-3-7")
+    if any(b.get("type") == "redacted_thinking" or not b.get("thinking") for b in thought) or (
+        thought and summarised
     ):
-        # Redacted or omitted thinking shows no text to count: the count is unknown.
+        # Redacted or omitted thinking shows no text to count, and Claude 4 and later show a
+        # summary of it: without the usage count, the count is unknown.
         return ended(None, status, "anthropic")
     thinking = "".join(b.get("thinking") or "" for b in blocks if b.get("type") == "thinking")
     return ended(count_text(thinking, count_tokens), status, "anthropic")

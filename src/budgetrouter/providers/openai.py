@@ -170,13 +170,16 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
     def read(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
         choice = first_choice(response) or {}
         status = CHAT_STATUS.get(str(choice.get("finish_reason")), "failed")
+        if (choice.get("message") or {}).get("refusal"):
+            status = "refused"  # a refusal ends with "stop" too
         counted = get_path(response, *_CHAT_REASONING)
         if counted is not None:
             return ended(counted, status, provider)
         message = choice.get("message") or {}
         text = message.get("reasoning_content") or message.get("reasoning") or ""
-        if not text and response.get("usage") is None:
-            return ended(None, status, provider)  # no usage at all: the count is unknown
+        if not text and (response.get("usage") is None or provider in COUNTED):
+            # no usage at all, or a provider that reports the count and did not: unknown
+            return ended(None, status, provider)
         return ended(count_text(text, count_tokens), status, provider)
 
     return read
@@ -185,6 +188,9 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
 def _is_response(response: dict[str, Any]) -> bool:
     return response.get("object") == "response"
 
+
+#: Providers whose Chat Completions usage reports the reasoning count when there is one.
+COUNTED = ("openai", "openrouter")
 
 #: Chat Completions ``finish_reason`` -> how the run ended (anything else: ``failed``).
 CHAT_STATUS: dict[str, str] = {
@@ -199,8 +205,15 @@ CHAT_STATUS: dict[str, str] = {
 def _response_status(response: dict[str, Any]) -> str:
     """A Responses ``status`` (and ``incomplete_details.reason``) -> how the run ended."""
     status = response.get("status")
+    refusal = any(
+        part.get("type") == "refusal"
+        for item in response.get("output") or []
+        if isinstance(item, dict)
+        for part in item.get("content") or []
+        if isinstance(part, dict)
+    )
     if status == "completed":
-        return "finished"
+        return "refused" if refusal else "finished"
     if status == "incomplete":
         reason = get_path(response, "incomplete_details", "reason")
         return "refused" if reason == "content_filter" else "truncated"

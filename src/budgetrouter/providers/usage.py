@@ -73,6 +73,9 @@ def default_token_counter() -> TokenCounter:
     tok = Tokenizer.from_file(str(packaged_minilm_path() / "tokenizer.json"))
     tok.no_truncation()
     tok.no_padding()
+    # word pieces for words of any length (the file maps a word over 100 characters to one
+    # [UNK], which would count a 300-character token run as 1)
+    tok.model.max_input_chars_per_word = 10**9
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 
 
