@@ -73,9 +73,15 @@ def test_an_unlisted_model_can_take_a_listed_models_rules_explicitly():
 
 
 def test_another_vendor_on_openrouter_takes_its_generic_rules_with_a_note():
-    params = request_params(NONE, "openrouter", "x-ai/grok-3-mini")
-    assert params["extra_body"]["reasoning"] == {"enabled": False}
+    with pytest.warns(UserWarning, match="enabled: false is refused by models that always"):
+        params = request_params(NONE, "openrouter", "x-ai/grok-4")
+    assert params["extra_body"]["reasoning"] == {"effort": "low"}
     assert any("no row of its own" in n for n in params.notes)
+    with pytest.raises(ConfigError, match="tier none on a model with no row of its own"):
+        request_params(NONE, "openrouter", "x-ai/grok-4", strict=True)
+    assert request_params(SHORT, "openrouter", "x-ai/grok-4")["extra_body"]["reasoning"] == {
+        "max_tokens": 1024
+    }
     assert request_params(SHORT, "openrouter", "openai/gpt-5").notes == []
 
 

@@ -38,6 +38,7 @@ def test_bad_arguments_are_named(decision, provider, model, match):
 
 
 NONE = Decision("none", 0, 10, 50, 0.9, False, "v")
+LONG = Decision("long", None, 3000, 6000, 0.0, False, "v")
 
 
 @pytest.mark.parametrize("model", ["o1-mini", "o1-mini-2024-09-12", "o1-preview"])
@@ -66,23 +67,54 @@ def test_adaptive_only_claude_models_get_adaptive_thinking(model):
 
 
 @pytest.mark.parametrize(
-    ("model", "reasoning"),
+    ("model", "reasoning", "note"),
     [
-        ("openai/gpt-5", {"effort": "minimal"}),
-        ("openai/o4-mini", {"effort": "low"}),
-        ("google/gemini-2.5-pro", {"max_tokens": 128}),
-        ("deepseek/deepseek-r1", {"effort": "low"}),
+        ("openai/gpt-5", {"effort": "minimal"}, "cannot switch thinking off"),
+        ("openai/o4-mini", {"effort": "low"}, "cannot switch thinking off"),
+        ("google/gemini-2.5-pro", {"max_tokens": 128}, "cannot switch reasoning off"),
+        ("deepseek/deepseek-r1", {"effort": "low"}, "cannot switch reasoning off"),
     ],
 )
-def test_openrouter_tier_none_on_reasoning_mandatory_models_sends_their_lowest(model, reasoning):
+def test_openrouter_tier_none_on_reasoning_mandatory_models_sends_their_lowest(
+    model, reasoning, note
+):
     params = request_params(NONE, "openrouter", model)
     assert params["extra_body"]["reasoning"] == reasoning
-    assert any("cannot switch reasoning off" in n for n in params.notes)
+    assert any(note in n for n in params.notes)
+
+
+@pytest.mark.parametrize("model", ["google/gemini-2.5-pro", "deepseek/deepseek-r1"])
+def test_openrouter_tier_none_on_a_budget_model_that_cannot_switch_off_is_refused_under_strict(
+    model,
+):
     with pytest.raises(ConfigError, match="cannot switch reasoning off"):
         request_params(NONE, "openrouter", model, strict=True)
 
 
-@pytest.mark.parametrize("model", ["google/gemini-2.5-flash", "openai/gpt-5.1", "mistral/any"])
-def test_openrouter_tier_none_switches_reasoning_off_where_it_can(model):
+@pytest.mark.parametrize(
+    ("model", "reasoning"),
+    [
+        ("google/gemini-2.5-flash", {"enabled": False}),
+        ("openai/gpt-5.1", {"effort": "none"}),  # its own way to switch reasoning off
+        ("mistral/any", {"effort": "low"}),  # no row: enabled false may be refused
+    ],
+)
+def test_openrouter_tier_none_switches_reasoning_off_where_it_is_known_to_be_accepted(
+    model, reasoning
+):
     params = request_params(NONE, "openrouter", model)
-    assert params["extra_body"]["reasoning"] == {"enabled": False}
+    assert params["extra_body"]["reasoning"] == reasoning
+
+
+@pytest.mark.parametrize(
+    ("model", "decision", "reasoning"),
+    [
+        ("openai/gpt-5-pro", SHORT, {"effort": "high"}),  # high only, never a budget
+        ("openai/gpt-5.1-chat-latest", LONG, {"effort": "medium"}),
+        ("openai/o3-deep-research", LONG, {"effort": "medium"}),
+        ("google/gemini-3-pro-preview", SHORT, {"effort": "low"}),
+        ("anthropic/claude-sonnet-5", LONG, {"effort": "xhigh"}),  # adaptive "max"
+    ],
+)
+def test_openrouter_effort_models_get_a_level_they_accept(model, decision, reasoning):
+    assert request_params(decision, "openrouter", model)["extra_body"]["reasoning"] == reasoning

@@ -19,6 +19,7 @@ from budgetrouter.providers.base import (
     Provider,
     Request,
     budget_and_max_tokens,
+    effort_level,
     refuse_or_warn,
     takes_no_thinking,
 )
@@ -62,7 +63,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 )  # fmt: skip
 
 #: The ``reasoning.effort`` values OpenRouter accepts.
-OPENROUTER_EFFORTS: tuple[str, ...] = ("minimal", "low", "medium", "high")
+OPENROUTER_EFFORTS: tuple[str, ...] = ("none", "minimal", "low", "medium", "high", "xhigh")
 
 
 def _lowest(req: Request) -> dict[str, Any]:
@@ -104,10 +105,26 @@ def openrouter_params(req: Request) -> dict[str, Any]:
     decision, max_tokens = req.decision, req.max_tokens
     if takes_no_thinking(req):
         return {"max_tokens": max_tokens} if max_tokens is not None else {}
-    if decision.effort is not None and decision.effort in OPENROUTER_EFFORTS:
+    cap = req.cap
+    if cap.style in ("effort", "adaptive"):
+        # an effort-steered model takes only its own levels (gpt-5-pro: high; gpt-5.1-chat:
+        # medium), never a token budget
+        level = effort_level(decision, cap, req.notes, req.strict)
+        reasoning: dict[str, Any] = {"effort": "xhigh" if level == "max" else level}
+    elif decision.effort is not None and decision.effort in OPENROUTER_EFFORTS:
         # A model-aware decision names the model's own effort level: send it as that.
-        reasoning: dict[str, Any] = {"effort": decision.effort}
-    elif decision.no_thinking and req.cap.can_disable:
+        reasoning = {"effort": decision.effort}
+    elif decision.no_thinking and not cap.family:
+        # OpenRouter refuses enabled: false for a model that always reasons, and the generic
+        # row cannot tell: send the lowest effort instead, with a warning
+        refuse_or_warn(
+            req.strict,
+            "tier none on a model with no row of its own: sent reasoning effort 'low' (it may "
+            "still think a little), as enabled: false is refused by models that always reason",
+            req.notes,
+        )
+        reasoning = {"effort": "low"}
+    elif decision.no_thinking and cap.can_disable:
         reasoning = {"enabled": False}
     elif decision.no_thinking:
         reasoning = _lowest(req)
