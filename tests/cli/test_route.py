@@ -217,3 +217,21 @@ def test_route_forecast_jsonl_and_table(tiny_bundle, tmp_path, capsys):
     assert "cost $" in table and "think s" in table
     assert "no forecast for (any): no model named" in table
     assert "no forecast for qwen3-8b" in table
+
+
+def test_bad_model_fields_bad_bytes_and_a_bom_lose_no_other_line(level_bundle, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": "a", "prompt": "fine"}).encode(),
+        json.dumps({"id": "b", "prompt": "fine", "model": " effort-model "}).encode(),
+        b'{"id": "c", "prompt": "fine", "model": "effort-model\\ud83d"}',
+        b'{"id": "d", "prompt": "caf\xe9"}',  # Latin-1, not UTF-8
+        json.dumps({"id": "e", "prompt": "fine", "model": "effort-model"}).encode(),
+    ]
+    src.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")  # a byte-order mark first
+    assert main(["route", "--input", str(src), "--bundle", str(level_bundle)]) == 1
+    captured = capsys.readouterr()
+    records = [json.loads(x) for x in captured.out.splitlines()]
+    assert [("error" in r) for r in records] == [False, True, True, True, False]
+    assert "surrounding spaces" in records[1]["error"] and "surrogate" in records[2]["error"]
+    assert "not valid UTF-8" in records[3]["error"] and records[4]["model_aware"] is True

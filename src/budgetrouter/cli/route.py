@@ -11,6 +11,8 @@ from typing import Any, NamedTuple, TextIO
 
 from budgetrouter.cli.common import DEFAULT_BUNDLE, UsageError, write_output
 from budgetrouter.decision import TIER_NAMES, Decision
+from budgetrouter.errors import ConfigError
+from budgetrouter.inputs import check_model
 
 HELP = "route prompts with a bundle"
 #: Prompts routed per batch when reading a file.
@@ -96,8 +98,11 @@ def read_route_input(path: str) -> list[Item]:
             items.append(Item(lineno, lineno, None, None, problem))
             continue
         model = record.get("model")
-        if model is not None and not (isinstance(model, str) and model.strip()):
-            problem = f'"model" must be a non-empty string naming the model called, got {model!r}'
+        if model is not None:
+            try:
+                check_model(model)
+            except ConfigError as exc:
+                problem = f'"model": {exc}'
         items.append(Item(lineno, record.get("id", lineno), record["prompt"], model, problem))
     return items
 
@@ -246,7 +251,6 @@ def routed_decision(d: dict[str, Any]) -> Decision:
 
 def with_forecast(decision: Decision, model: str | None) -> dict[str, Any]:
     """``{"forecast": ...}`` for a decision, or ``{"forecast_error": ...}`` saying why not."""
-    from budgetrouter.errors import ConfigError
     from budgetrouter.forecast import forecast
 
     if model is None and decision.model is None:

@@ -146,21 +146,27 @@ def _is_dataset(path: Path) -> bool:
 def jsonl_lines(path: str | Path) -> list[tuple[int, Any, str | None]]:
     """Each non-blank line of a JSONL file: its 1-based number, its object, and its problem.
 
-    The problem is ``None`` for a JSON object, else what is wrong with the line (its object
-    is then ``None``): one bad line does not hide the others.
+    The problem is ``None`` for a JSON object, else what is wrong with the line (not UTF-8,
+    not JSON, not an object; its object is then ``None``): one bad line does not hide the
+    others. A byte-order mark before the first line is skipped.
 
     Raises
     ------
     DataError
-        If the file cannot be read as UTF-8 text.
+        If the file cannot be read.
     """
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = list(enumerate(handle, start=1))
-    except (OSError, UnicodeDecodeError) as exc:
+        with open(path, "rb") as handle:
+            raw = list(enumerate(handle, start=1))
+    except OSError as exc:
         raise DataError(str(path), f"cannot be read ({exc})") from exc
     out: list[tuple[int, Any, str | None]] = []
-    for lineno, line in lines:
+    for lineno, data in raw:
+        try:  # line by line, so that one undecodable line does not hide the others
+            line = data.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            out.append((lineno, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
         if not line.strip():
             continue
         try:
