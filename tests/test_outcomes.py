@@ -166,3 +166,17 @@ def test_record_refuses_extra_fields_the_trainer_would_refuse(tmp_path):
         with pytest.raises(ConfigError, match=match):
             log.record("p", SHORT, chat(1), extra=extra)
     assert not log.path.exists()
+
+
+def test_record_and_escalate_refuse_what_is_not_a_decision_or_strict_json(tmp_path, tiny_bundle):
+    from budgetrouter import Router
+
+    log = OutcomeLog(tmp_path / "o.jsonl")
+    with pytest.raises(ConfigError, match="decision must be the budgetrouter Decision"):
+        log.record("p", SHORT.to_dict(), chat(1))
+    for extra in ({"note": "\ud83d"}, {"x": float("nan")}):
+        with pytest.raises(ConfigError, match="extra fields must be JSON-ready"):
+            log.record("p", SHORT, chat(1), extra=extra)
+    with pytest.raises(ConfigError, match="escalate takes a Decision"):
+        Router.load(tiny_bundle).escalate({"tier": "none"})
+    assert not (tmp_path / "o.jsonl").exists()

@@ -240,7 +240,16 @@ class TierRules:
 
         none -> short at ``short_max_tokens``; short, or long below the cap -> long at
         ``long_cap_tokens`` (no cap when ``None``).
+
+        Raises
+        ------
+        ConfigError
+            If ``decision`` is not a :class:`Decision`.
         """
+        if not isinstance(decision, Decision):
+            raise ConfigError(
+                f"escalate takes a Decision (from Router.route), got {type(decision).__name__}"
+            )
         if decision.tier == "none":
             return replace(decision, tier="short", budget_tokens=self.short_max_tokens)
         cap = self.long_cap_tokens

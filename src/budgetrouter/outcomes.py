@@ -109,6 +109,13 @@ class OutcomeLog:
             ``extra`` the trainer would refuse; a response whose reasoning count is unknown or
             not a non-negative integer. Nothing is written then.
         """
+        from budgetrouter.decision import Decision
+
+        if not isinstance(decision, Decision):
+            raise ConfigError(
+                f"decision must be the budgetrouter Decision the call was routed with, got "
+                f"{type(decision).__name__}. Nothing was logged"
+            )
         problem = prompt_problem(prompt)
         if problem is not None:
             raise ConfigError(f"the prompt {problem}. Nothing was logged")
@@ -206,9 +213,9 @@ def _check_extra(extra: Mapping[str, Any] | None) -> dict[str, Any]:
         )
     if effort is not None and "budget" not in fields:
         fields["budget"] = None  # the decision's budget is not what this run was given
-    try:
-        json.dumps(fields, ensure_ascii=False)
-    except (TypeError, ValueError) as err:
+    try:  # strict JSON (no NaN), and text the log file can hold (no lone surrogate)
+        json.dumps(fields, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as err:  # UnicodeEncodeError is a ValueError
         raise ConfigError(f"extra fields must be JSON-ready ({err}). Nothing was logged") from err
     return fields
 

@@ -147,10 +147,10 @@ class Router:
         <budgetrouter.decision.TierRules.escalate>`). A model-aware decision moves up the
         model's own levels (the next effort level, the next budget), ``None`` at its top.
         """
+        up = self.policy.tiers.escalate(decision)  # refuses what is not a Decision
         known = self.levels.resolve(decision.model) if self.levels and decision.model else None
         if decision.model_aware and known is not None and self.levels is not None:
             return self.levels.escalate(decision, known, self.policy.tiers)
-        up = self.policy.tiers.escalate(decision)
         return up and replace(up, effort=None, expected_tokens=None, expected_tokens_upper=None)
 
     @property
