@@ -30,6 +30,7 @@ LONG = Decision("long", None, 3000, 6000, 0.0, False, "v")
         ("anthropic", "claude-3-5-sonnet-20241022", "claude-3"),
         ("gemini", "gemini-2.5-flash-lite-preview-06-17", "gemini-2.5-flash-lite"),
         ("gemini", "models/gemini-2.5-flash", "gemini-2.5-flash"),
+        ("gemini", "gemini-2.0-flash-001", "gemini-2.0-flash"),
         ("gemini", "gemini-3-pro-preview", "gemini-3-pro"),
         ("openrouter", "anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4-5"),
         ("openrouter", "anthropic/claude-3.7-sonnet:thinking", "anthropic/claude-3-7-sonnet"),

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 #: What may follow a listed model name and still be that model: a dated snapshot
-#: (``-2025-04-16``, ``-20250514``, ``@20250514``), ``-latest``, a ``-preview`` or ``-exp``
-#: release (``-preview-05-20``), then an OpenRouter variant (``:thinking``, ``:free``).
+#: (``-2025-04-16``, ``-20250514``, ``@20250514``), a stable version (``-001``), ``-latest``, a
+#: ``-preview`` or ``-exp`` release (``-preview-05-20``), then an OpenRouter variant
+#: (``:thinking``, ``:free``).
 SNAPSHOT = (
-    r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)?"
+    r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3}|-latest|-(?:preview|exp)(?:-\d{2}-\d{2,4})?)?"
     r"(?::[a-z0-9._-]+)?"
 )
 
