@@ -58,7 +58,7 @@ class Loopback:
         self.url = ""
 
     def reply(self, api: str, *replies) -> None:
-        """Queue JSON bodies (dicts) or streams (lists of events) for the next calls of ``api``."""
+        """Queue JSON bodies (dicts), streams (lists of events) or HTTP error statuses (ints)."""
         with self.lock:
             self.queue[api].extend(replies)
 
@@ -83,11 +83,14 @@ class Loopback:
                 with state.lock:
                     state.bodies.append((self.path, body))
                     reply = state.queue[api].pop(0) if state.queue[api] else DEFAULTS[api]
+                status = 200
+                if isinstance(reply, int):  # an HTTP error status
+                    status, reply = reply, {"error": {"message": "server error", "type": "x"}}
                 if isinstance(reply, list):
                     data, kind = sse(api, reply), "text/event-stream"
                 else:
                     data, kind = json.dumps(reply).encode(), "application/json"
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("content-type", kind)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()

@@ -78,6 +78,16 @@ def test_log_none_still_routes_and_escalates(server, router):
     assert out.usage.completion_tokens_details.reasoning_tokens == 600
 
 
+def test_a_failed_escalation_keeps_the_first_response(server, router, log, caplog):
+    server.reply("chat", chat(512, cut=True), 500)
+    wrapped = wrap(CHAT.make(server.url, False), router=router, log=log).with_options(max_retries=0)
+    with caplog.at_level(logging.WARNING, logger="budgetrouter.clients"):
+        out = wrapped.chat.completions.create(**CHAT.kwargs(PROMPT))
+    assert out.choices[0].finish_reason == "length" and len(server.sent("chat")) == 2
+    assert "escalated retry failed, first response kept" in caplog.text
+    assert [r["status"] for r in rows(log)] == ["truncated"]
+
+
 def test_a_log_that_cannot_be_written_loses_no_response(server, router, tmp_path, caplog):
     (tmp_path / "dir.jsonl").mkdir()
     log = OutcomeLog(tmp_path / "dir.jsonl")  # a folder: appending to it fails

@@ -71,9 +71,13 @@ def call(planner: Planner, send: Callable[..., Any], kwargs: dict[str, Any]) -> 
     retry = planner.escalation(plan, planner.finish(plan, response))
     if retry is None:
         return response
-    response = send(**retry.kwargs)
-    planner.finish(retry, response)
-    return response
+    try:
+        second = send(**retry.kwargs)
+    except Exception as err:  # the retry's failure must not lose the first response
+        planner.fail(f"{planner.api.name}: the escalated retry failed, first response kept", err)
+        return response
+    planner.finish(retry, second)
+    return second
 
 
 async def acall(
@@ -88,9 +92,13 @@ async def acall(
     retry = planner.escalation(plan, planner.finish(plan, response))
     if retry is None:
         return response
-    response = await send(**retry.kwargs)
-    planner.finish(retry, response)
-    return response
+    try:
+        second = await send(**retry.kwargs)
+    except Exception as err:  # the retry's failure must not lose the first response
+        planner.fail(f"{planner.api.name}: the escalated retry failed, first response kept", err)
+        return response
+    planner.finish(retry, second)
+    return second
 
 
 def stream_call(planner: Planner, send: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -203,10 +203,12 @@ class Planner:
         if up is None:
             return None
         try:
-            return self._routed(plan.original, up, plan.prompt, plan.model, decision)
+            retry = self._routed(plan.original, up, plan.prompt, plan.model, decision)
         except FAIL_OPEN as err:
             self.fail(f"{self.api.name}: not escalated", err)
             return None
+        # the next level may send the same request (a budget clamped to the model's limit)
+        return None if retry.kwargs == plan.kwargs else retry
 
     def fail(self, what: str, err: Exception) -> None:
         """Raise ``err`` (``strict=True``), or log once that ``what`` went on instead."""
