@@ -78,6 +78,17 @@ def test_log_none_still_routes_and_escalates(server, router):
     assert out.usage.completion_tokens_details.reasoning_tokens == 600
 
 
+def test_forced_tool_use_on_anthropic_gets_no_thinking(server, router, log, caplog):
+    wrapped = wrap(ANTHROPIC.make(server.url, False), router=router, log=log)
+    tool = {"name": "calc", "input_schema": {"type": "object"}}
+    with caplog.at_level(logging.WARNING, logger="budgetrouter.clients"):
+        wrapped.messages.create(
+            **ANTHROPIC.kwargs(PROMPT), tools=[tool], tool_choice={"type": "any"}
+        )
+    assert "thinking" not in server.sent("anthropic")[0]
+    assert "forces tool use" in caplog.text
+
+
 def test_a_failed_escalation_keeps_the_first_response(server, router, log, caplog):
     server.reply("chat", chat(512, cut=True), 500)
     wrapped = wrap(CHAT.make(server.url, False), router=router, log=log).with_options(max_retries=0)

@@ -101,6 +101,7 @@ class Planner:
                 raise ConfigError(f"the call names no model (got {model!r}); nothing to route for")
             if not prompt.strip():
                 raise PromptError("the call holds no user message with text; nothing to route")
+            self.api.check(original)
             decision = self.router.route(prompt, model=model)
             mine = [v for p in self.api.thinking if (v := at(original, p)) is not None]
             if mine:
