@@ -136,10 +136,10 @@ def write_table(
         if d is None:
             out.write(f"{text:<44} error (line {item.line}): {item.problem}\n")
             continue
+        unknown = "?" if d["model"] and not d["model_aware"] else ""
         model = d["model"] or "(any)"
-        if d["model"] and not d["model_aware"]:
-            model += "?"
-        model = model if len(model) <= 16 else model[:15] + "~"
+        model = model if len(model) <= 16 - len(unknown) else model[: 15 - len(unknown)] + "~"
+        model += unknown  # kept when the name is cut
         budget = "no cap" if d["budget_tokens"] is None else str(d["budget_tokens"])
         p0 = "-" if d["p_no_thinking"] is None else f"{d['p_no_thinking']:.2f}"
         line = (
