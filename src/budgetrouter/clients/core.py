@@ -25,12 +25,61 @@ from budgetrouter.providers import reasoning_usage, request_params
 if TYPE_CHECKING:
     from budgetrouter.decision import Decision
     from budgetrouter.outcomes import OutcomeLog
-    from budgetrouter.providers import Usage
+    from budgetrouter.providers import RequestParams, Usage
     from budgetrouter.router import Router
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["FAIL_OPEN", "LOG_ERRORS", "Api", "Observer", "Plan", "Planner"]
+
+
+def route_call(
+    router: Router,
+    prompt: str,
+    model: str,
+    provider: str,
+    call: Mapping[str, Any],
+    thinking: tuple[tuple[str, ...], ...],
+    max_tokens: Any,
+) -> tuple[Decision, RequestParams | None, dict[str, Any]]:
+    """Route a call's prompt for its model, and build its thinking unless the caller set theirs.
+
+    Parameters
+    ----------
+    router
+        The router that decides.
+    prompt, model
+        The call's last user text and the model it names.
+    provider
+        The provider of :func:`~budgetrouter.providers.request_params`.
+    call
+        The call's own arguments, searched at the ``thinking`` paths for the caller's own
+        thinking parameters.
+    thinking
+        Where the caller's thinking parameters sit in ``call`` (paths of keys).
+    max_tokens
+        The caller's output-token limit, or ``None``.
+
+    Returns
+    -------
+    tuple
+        The decision; the request parameters (``None`` when the caller set their own: the
+        caller wins); and the outcome row's fields (``thinking_set_by`` and the level the run
+        is given: the decision's parameters, or the caller's).
+
+    Raises
+    ------
+    PromptError
+        For a call with no user text; and whatever routing or the parameters raise.
+    """
+    if not prompt.strip():
+        raise PromptError("the call holds no user message with text; nothing to route")
+    decision = router.route(prompt, model=model)
+    mine = [v for path in thinking if (v := at(call, path)) is not None]
+    if mine:
+        return decision, None, {"thinking_set_by": "caller", **caller_level(mine)}
+    params = request_params(decision, provider, model, max_tokens=max_tokens)
+    return decision, params, {"thinking_set_by": "router", **params.level}
 
 
 class Planner:
@@ -99,16 +148,15 @@ class Planner:
             prompt, model = self.api.prompt(original), self.api.model(original)
             if not isinstance(model, str) or not model.strip():
                 raise ConfigError(f"the call names no model (got {model!r}); nothing to route for")
-            if not prompt.strip():
-                raise PromptError("the call holds no user message with text; nothing to route")
             self.api.check(original)
-            decision = self.router.route(prompt, model=model)
-            mine = [v for p in self.api.thinking if (v := at(original, p)) is not None]
-            if mine:
-                row = {"thinking_set_by": "caller", "escalated_from": None, **caller_level(mine)}
-                plan = Plan(dict(original), original, decision, "caller", prompt, model, None, row)
-            else:
-                plan = self._routed(original, decision, prompt, model, None)
+            limit = self.api.max_tokens(original)
+            decision, params, row = route_call(
+                self.router, prompt, model, self.api.provider, original, self.api.thinking, limit
+            )
+            kwargs = dict(original) if params is None else self.api.apply(original, params)
+            by = row["thinking_set_by"]
+            row["escalated_from"] = None
+            plan = Plan(kwargs, original, decision, by, prompt, model, None, row)
         except FAIL_OPEN as err:
             self.fail(f"{self.api.name}: sent with the caller's own parameters, not logged", err)
             return Plan(original, original)

@@ -32,10 +32,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from budgetrouter._optional import require
+from budgetrouter.clients.core import route_call
 from budgetrouter.clients.failures import FAIL_OPEN, LOG_ERRORS, Warnings
-from budgetrouter.clients.kwargs import at, caller_level, first_max_tokens, merger, user_text
+from budgetrouter.clients.kwargs import first_max_tokens, merger, user_text
 from budgetrouter.decision import Decision
-from budgetrouter.errors import ConfigError, PromptError
+from budgetrouter.errors import ConfigError
 from budgetrouter.integrations.litellm_request import (
     CHAT_STREAMS,
     THINKING,
@@ -48,7 +49,7 @@ from budgetrouter.integrations.litellm_request import (
     same_rules,
     with_plan,
 )
-from budgetrouter.providers import reasoning_usage, request_params
+from budgetrouter.providers import reasoning_usage
 
 if TYPE_CHECKING:
     from budgetrouter.outcomes import OutcomeLog
@@ -161,16 +162,12 @@ class BudgetRouterCallback(_CustomLogger):
         prompt = ""
         try:
             prompt = user_text(kwargs.get("messages"))
-            if not prompt.strip():
-                raise PromptError("the call holds no user message with text; nothing to route")
-            decision = self.router.route(prompt, model=name)
-            mine = [value for path in THINKING if (value := at(kwargs, path)) is not None]
-            if mine:
-                out, row = dict(kwargs), {"thinking_set_by": "caller", **caller_level(mine)}
-            else:
-                params = request_params(decision, provider, name, max_tokens=_max_tokens(kwargs))
-                out = _apply(kwargs, litellm_params(params, provider))
-                row = {"thinking_set_by": "router", **params.level}
+            decision, params, row = route_call(
+                self.router, prompt, name, provider, kwargs, THINKING, _max_tokens(kwargs)
+            )
+            out = (
+                dict(kwargs) if params is None else _apply(kwargs, litellm_params(params, provider))
+            )
         except FAIL_OPEN as err:
             return self._failed(kwargs, name, prompt, err, deferred)
         if self.log is not None and provider in CHAT_STREAMS and out.get("stream") is True:
