@@ -9,7 +9,7 @@ import pytest
 from budgetrouter.errors import DataError
 from budgetrouter.train import read_observations
 from budgetrouter.train.data import validate_observations
-from budgetrouter.train.levels import known_models, level_runs
+from budgetrouter.train.level_runs import known_models, level_runs
 from budgetrouter.train.sources import read_routing_folder
 from tests.conftest import ROOT
 
@@ -62,11 +62,16 @@ def test_mmlu_pro_drops_length_capped_models_and_guessed_labels(caplog):
     assert "length-capped model" in caplog.text and "no answer marker" in caplog.text
 
 
-def test_the_data_folder_reads_all_five_sources():
-    table = read_observations(DATA)
+def test_the_data_folder_reads_all_six_sources(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="budgetrouter.train.sources"):
+        table = read_observations(DATA)
+    assert "negative reasoning count" in caplog.text  # two o4-mini FRAMES runs
     assert set(table["source"]) == {
         "reasoning-gym",
         "tts-simpleqa",
+        "tts-frames",
         "mip-overthinking",
         "crux",
         "mmlu-pro",

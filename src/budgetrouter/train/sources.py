@@ -65,7 +65,8 @@ def read_routing_folder(folder: str | Path) -> pd.DataFrame:
     cross-validation holds questions out rather than the whole source), ``source`` the folder
     name. Not
     attempted answers stay not correct. Excluded, counted and logged: runs with no reasoning
-    count (hidden reasoning the source did not count), ungraded runs, budget-forcing runs
+    count (hidden reasoning the source did not count) or a negative one (the source's counter
+    failed: two o4-mini FRAMES runs), ungraded runs, budget-forcing runs
     beyond natural thinking (``exdN``, N > 0: no request parameter asks for them), and for the
     sources of :data:`LABEL_CAVEATS`, runs of length-capped models and runs with no answer
     marker.
@@ -100,6 +101,9 @@ def read_routing_folder(folder: str | Path) -> pd.DataFrame:
     forced = setting.str.fullmatch(r"exd[1-9]\d*").fillna(False).to_numpy(dtype=bool)
     excluded = {
         "no reasoning count": runs["reasoning_tokens"].isna().to_numpy(dtype=bool),
+        "negative reasoning count (a fault of the source's counter)": (
+            runs["reasoning_tokens"] < 0
+        ).to_numpy(dtype=bool, na_value=False),
         "not graded": runs["correct"].isna().to_numpy(dtype=bool),
         "budget forcing beyond natural thinking": forced,
     }
