@@ -68,10 +68,10 @@ def main() -> None:
     from budgetrouter.train.dask_cluster import (
         dask_client,
         embed_partition,
-        prompt_targets_dask,
         read_observations_dask,
     )
     from budgetrouter.train.dask_fit import Design, fit_curves
+    from budgetrouter.train.dask_targets import prompt_targets_dask
     from budgetrouter.train.dask_trainer import train_router_dask
     from budgetrouter.train.sources import read_reasoning_gym
 

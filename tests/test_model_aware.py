@@ -172,3 +172,65 @@ def test_request_params_refuse_under_strict_what_they_would_clamp(router):
     assert openrouter["extra_body"]["reasoning"] == {"effort": "low"}
     server = request_params(replace(made_for, model="gpt-oss-20b"), "vllm", "gpt-oss-20b")
     assert server["reasoning_effort"] == "low"
+
+
+def _fact_only_levels(seed: int = 3):
+    """Visible runs on tasks of every size; the effort model run at its levels on facts only.
+
+    On the facts every level answers alike, so the model's runs alone say its levels never pay;
+    the tasks' visible runs say long tasks need long reasoning.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from tests.conftest import make_observations
+
+    rng = np.random.default_rng(seed)
+    visible = make_observations(seed).assign(count_source="visible_text")
+    visible["reasoning_tokens"] *= 10  # long tasks need thousands of tokens, short ones none
+    rows = []
+    for k in range(60):
+        prompt = f"Fact question {k}: in which year was item {k} first recorded?"
+        for effort, tokens in (("low", 300), ("medium", 1200), ("high", 4000)):
+            rows.append(
+                {
+                    "prompt": prompt,
+                    "group": f"facts-{k % 4}",
+                    "model": "effort-model",
+                    "effort": effort,
+                    "reasoning_tokens": int(tokens * rng.uniform(0.8, 1.2)),
+                    "correct": bool(rng.random() < 0.5),
+                    "count_source": "usage",
+                }
+            )
+    return pd.concat([visible, pd.DataFrame(rows)], ignore_index=True)
+
+
+def test_levels_seen_on_facts_only_still_follow_the_prompts_demand():
+    from budgetrouter.embedders import HashingEmbedder
+    from budgetrouter.train import train_router
+    from tests.conftest import TINY
+
+    router = train_router(_fact_only_levels(), TINY, HashingEmbedder(dim=16)).router
+    levels = router.levels
+    assert levels is not None and router.known_models == ["effort-model"]
+    buys = levels.buys["effort-model"]
+    assert buys[0] < buys[1] < buys[2]  # placed by the tokens each level buys
+    easy = router.route(EASY, model="effort-model")
+    hard = router.route(HARD, model="effort-model")
+    assert easy.effort == "low" and easy.tier == "none"
+    assert hard.effort == "high" and hard.tier == "long"
+    assert easy.expected_tokens < hard.expected_tokens
+
+
+def test_a_level_model_refuses_levels_without_their_tokens():
+    from budgetrouter.level_model import LevelModel
+    from budgetrouter.levels import Level, ModelLevels
+
+    ladder = ModelLevels("m", (Level("low", effort="low"), Level("high", effort="high")))
+    with pytest.raises(ConfigError, match="tokens each of its levels buys"):
+        LevelModel({"m": ladder}, {"m": [100.0]}, 0.5)
+    with pytest.raises(ConfigError, match="share"):
+        LevelModel({"m": ladder}, {"m": [100.0, 900.0]}, 1.5)
+    model = LevelModel({"m": ladder}, {"m": [100.0, 900.0]}, 0.5)
+    assert LevelModel.from_dict(model.to_dict()).buys == model.buys

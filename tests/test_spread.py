@@ -40,7 +40,7 @@ def test_decisions_carry_upper_forecasts(tiny_bundle):
 
 def test_model_aware_decisions_carry_their_levels_upper_forecasts(level_bundle):
     router = Router.load(level_bundle)
-    assert set(router.levels.spread) == {"effort-model", "budget-model"}
+    assert set(router.levels.upper) == {"effort-model", "budget-model"}
     for d in router.route_batch([EASY, HARD], model="budget-model"):
         assert d.model_aware and d.expected_tokens_upper >= d.expected_tokens
         if d.budget_tokens is not None:

@@ -10,8 +10,9 @@ A bundle is a folder::
     upper.txt          LightGBM text model: upper quantile of log1p(needed tokens)
     no_thinking.txt    LightGBM text model: probability that no thinking is needed
     projection.npz     embedding projection (mean and components), read without pickle
-    level_success.txt  (model-aware bundles) LightGBM text model: success at a model's level
-    level_cost.txt     (model-aware bundles) LightGBM text model: tokens at a model's level
+
+Model-aware bundles also record, in the manifest, where each known model's levels sit on the
+demand scale and the share a level must reach (:class:`~budgetrouter.level_model.LevelModel`).
 
 :func:`load_bundle` checks the format version, that every expected file is present, and every
 hash, before it parses anything; nothing is ever unpickled. It returns the router's parts
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 
 
@@ -52,12 +53,10 @@ class Layout:
     """The files a bundle of this format holds, besides the manifest."""
 
     boosters: tuple[str, ...] = ("success", "cost", "median", "upper", "no_thinking")
-    level_boosters: tuple[str, ...] = ("level_success", "level_cost")
 
-    def files(self, levels: bool = False) -> list[str]:
-        """Every file name except the manifest (with the level models when ``levels``)."""
-        names = [*self.boosters, *(self.level_boosters if levels else ())]
-        return [f"{b}.txt" for b in names] + ["projection.npz"]
+    def files(self) -> list[str]:
+        """Every file name except the manifest."""
+        return [f"{b}.txt" for b in self.boosters] + ["projection.npz"]
 
 
 LAYOUT = Layout()
@@ -115,9 +114,6 @@ def save_bundle(
         "upper": models.upper.booster_,
         "no_thinking": models.no_thinking.booster_,
     }
-    if levels is not None:
-        boosters["level_success"] = levels.success_booster_
-        boosters["level_cost"] = levels.cost_booster_
     check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -129,7 +125,7 @@ def save_bundle(
             booster.save_model(str(tmp / f"{name}.txt"))
         with open(tmp / "projection.npz", "wb") as handle:
             np.savez(handle, mean=models.projection.mean, components=models.projection.components)
-        hashes = {f: sha256_of(tmp / f) for f in LAYOUT.files(levels is not None)}
+        hashes = {f: sha256_of(tmp / f) for f in LAYOUT.files()}
         full = {
             **manifest,
             "embedder": embedder.spec(),
@@ -215,7 +211,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             "Restore the bundle or retrain it"
         )
     hashes = manifest.get("files")
-    expected = LAYOUT.files(bool(manifest.get("levels")))
+    expected = LAYOUT.files()
     if not isinstance(hashes, dict) or sorted(hashes) != sorted(expected):
         raise BundleError(f"{manifest_file} must list hashes for exactly {expected}")
     missing = [f for f in expected if not (path / f).is_file()]
@@ -260,8 +256,7 @@ def load_bundle(path: str | Path) -> BundleContents:
     path = Path(path)
     manifest = read_manifest(path)
     b = {}
-    names = [*LAYOUT.boosters, *(LAYOUT.level_boosters if manifest.get("levels") else ())]
-    for name in names:
+    for name in LAYOUT.boosters:
         try:
             b[name] = lightgbm.Booster(model_file=str(path / f"{name}.txt"))
         except lightgbm.basic.LightGBMError as exc:
@@ -284,7 +279,7 @@ def load_bundle(path: str | Path) -> BundleContents:
     if manifest.get("levels"):
         from budgetrouter.level_model import LevelModel
 
-        levels = LevelModel.from_parts(manifest["levels"], b["level_success"], b["level_cost"])
+        levels = LevelModel.from_dict(manifest["levels"])
     version = _bundle_version(manifest["files"], manifest["manifest_sha256"])
     return BundleContents(
         manifest=manifest,

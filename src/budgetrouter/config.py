@@ -24,10 +24,10 @@ DEFAULT_BUDGET_GRID: tuple[int, ...] = (
 
 #: The LightGBM settings every model starts from (TrainConfig and the estimators' defaults).
 LGBM_DEFAULTS: dict[str, Any] = {
-    "n_estimators": 100,
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_child_samples": 200,
+    "n_estimators": 150,
+    "learning_rate": 0.1,
+    "num_leaves": 31,
+    "min_child_samples": 50,
     "colsample_bytree": 0.5,
 }
 
@@ -155,7 +155,7 @@ class TrainConfig(_DictMixin):
         prompts) are gathered to the client to calibrate the price and margin.
     """
 
-    target_accuracy: float = 0.99
+    target_accuracy: float = 0.98
     model_target_accuracy: float = 0.98
     max_mean_tokens: float | None = None
     budget_grid: tuple[int, ...] = DEFAULT_BUDGET_GRID
@@ -164,7 +164,7 @@ class TrainConfig(_DictMixin):
     upper_quantile: float = 0.9
     none_max_tokens: int = 0
     n_outer_folds: int = 5
-    n_inner_folds: int = 4
+    n_inner_folds: int = 3
     n_estimators: int = LGBM_DEFAULTS["n_estimators"]
     learning_rate: float = LGBM_DEFAULTS["learning_rate"]
     num_leaves: int = LGBM_DEFAULTS["num_leaves"]

@@ -41,6 +41,34 @@ def stack_budgets(X: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return out
 
 
+def share_at(success: np.ndarray, grid: np.ndarray, budgets: np.ndarray) -> np.ndarray:
+    """Success curves on ``grid`` read at other ``budgets``, linear in :func:`budget_feature`.
+
+    Parameters
+    ----------
+    success
+        Success shares on ``grid``, shape ``(n, g)`` (rising with the budget).
+    grid
+        Their budgets in tokens, increasing (``inf`` = no cap).
+    budgets
+        Where to read them, in tokens, shape ``(k,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, k)``.
+    """
+    import numpy as np
+
+    x = budget_feature(np.asarray(grid, dtype="float64"))
+    at = budget_feature(np.asarray(budgets, dtype="float64"))
+    pos = np.clip(np.searchsorted(x, at, side="right") - 1, 0, len(x) - 2)
+    span = np.maximum(x[pos + 1] - x[pos], 1e-12)
+    frac = np.clip((at - x[pos]) / span, 0.0, 1.0)
+    success = np.asarray(success, dtype="float64")
+    return success[:, pos] * (1.0 - frac) + success[:, pos + 1] * frac
+
+
 class BudgetCurveModel:
     """Each prompt's success-versus-budget and cost-versus-budget curves.
 

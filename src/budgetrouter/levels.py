@@ -10,7 +10,7 @@ at (lowest first) and maps a tier decision onto them the way a provider receives
   long -> the highest (:func:`~budgetrouter.decision.effort_for_tier`);
 * on/off models: off for tier none, on otherwise.
 
-The same mapping replays decisions on logged runs (:mod:`budgetrouter.train.levels`) and turns
+The same mapping replays decisions on logged runs (:mod:`budgetrouter.train.level_runs`) and turns
 a model-aware choice of level back into a :class:`~budgetrouter.decision.Decision`.
 """
 

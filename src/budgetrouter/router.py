@@ -290,7 +290,8 @@ class Router:
         pred = self.models.predict(X, self.policy)
         out = pred.decisions(self.policy, self.version, models)
         if self.levels is not None:
-            out = self.levels.decide_all(X, models, self.policy.tiers, out)
+            grid = self.models.curves.grid
+            out = self.levels.decide_all(pred.success, grid, models, self.policy.tiers, out)
         return out
 
     def _fallback(self, why: str) -> Decision:

@@ -87,15 +87,15 @@ def test_retrain_on_worse_logs_leaves_the_champion_alone(registry, first, capsys
 
     root, base, bundle = registry
     before = mlflow.MlflowClient().get_model_version_by_alias("budgetrouter", "champion").version
-    # Logs that claim every prompt is solved with no reasoning: a candidate trusting them
-    # sends real prompts to tier none and loses the accuracy.
+    # Logs that claim every prompt is solved with no reasoning: a candidate trained on them
+    # learns nothing that keeps the accuracy of the real runs at a lower spend.
     obs = make_observations(seed=0)
     worse = pd.concat([obs.assign(reasoning_tokens=0, correct=True)] * 5, ignore_index=True)
     logs = root / "worse.jsonl"
     worse.to_json(logs, orient="records", lines=True)
     summary = retrain(root, base, bundle, logs, "cand2", capsys)
     assert summary["candidate_is_better"] is False
-    assert summary["candidate"]["accuracy_kept"] < summary["current"]["accuracy_kept"]
+    assert summary["candidate"]["accuracy_kept"] <= summary["current"]["accuracy_kept"]
     after = mlflow.MlflowClient().get_model_version_by_alias("budgetrouter", "champion").version
     assert after == before
     assert summary["champion_version"] == str(before)

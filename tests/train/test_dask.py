@@ -64,16 +64,20 @@ def test_dask_reader_matches_the_in_memory_reader(client, shards):
 
 def test_per_prompt_targets_on_the_cluster_equal_the_single_machine_ones(client, shards):
     from budgetrouter.train import build_targets
-    from budgetrouter.train.dask_cluster import prompt_targets_dask, read_observations_dask
+    from budgetrouter.train.dask_cluster import read_observations_dask
+    from budgetrouter.train.dask_targets import prompt_targets_dask
 
     grid = budget_grid(TrainConfig())
     got = prompt_targets_dask(read_observations_dask(shards), grid).compute()
     got = got.set_index("prompt").sort_index()
     targets = build_targets(read_observations(shards))
     success, cost = targets.curves(grid)
+    shares, _, solvers = targets.model_curves(grid)
     want = targets.prompts.assign(
         **{f"s{j}": success[:, j] for j in range(len(grid))},
         **{f"c{j}": cost[:, j] for j in range(len(grid))},
+        **{f"share{j}": shares[:, j] for j in range(len(grid))},
+        solvers=solvers,
     )
     want = want.set_index(want["prompt"].astype(str)).sort_index()
     assert got.index.astype(str).tolist() == want.index.tolist()
@@ -83,9 +87,11 @@ def test_per_prompt_targets_on_the_cluster_equal_the_single_machine_ones(client,
     solved = ~want["censored"].to_numpy()
     np.testing.assert_allclose(got["needed_tokens"][solved], want["needed_tokens"][solved])
     np.testing.assert_array_equal(got["no_thinking"] > 0, want["no_thinking"])
+    np.testing.assert_allclose(got["solvers"], want["solvers"])
     for j in range(len(grid)):
         np.testing.assert_allclose(got[f"s{j}"], want[f"s{j}"])
         np.testing.assert_allclose(got[f"c{j}"], want[f"c{j}"])
+        np.testing.assert_allclose(got[f"share{j}"], want[f"share{j}"])
 
 
 def test_projection_from_the_distributed_covariance_matches_the_svd():

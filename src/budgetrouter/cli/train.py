@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="SHARE",
-        help="keep this share of always-long accuracy (default 0.99)",
+        help="keep this share of always-long accuracy (default 0.98)",
     )
     target.add_argument(
         "--max-mean-tokens",

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from budgetrouter.providers.levels import as_dict as as_dict
-from budgetrouter.providers.levels import caller_level as caller_level
+from budgetrouter.providers.sent import as_dict as as_dict
+from budgetrouter.providers.sent import caller_level as caller_level
 
 Path = tuple[str, ...]
 Params = Mapping[str, Any]

@@ -40,7 +40,6 @@ from budgetrouter.errors import ConfigError
 from budgetrouter.integrations.litellm_request import (
     CHAT_STREAMS,
     THINKING,
-    completion,
     digest,
     include_usage,
     litellm_params,
@@ -289,3 +288,37 @@ class BudgetRouterCallback(_CustomLogger):
     def _fail(self, what: str, err: Exception | None) -> None:
         """Raise ``err`` (``strict=True``), or warn that ``what`` happened (once, then debug)."""
         self._warnings.fail(what, err)
+
+
+def completion(model: str, messages: list[Any], **kwargs: Any) -> Any:
+    """``litellm.completion`` routed by the :class:`BudgetRouterCallback` in ``litellm.callbacks``.
+
+    LiteLLM's sync ``completion`` runs no callback hook that may change the request, so this
+    applies the callback (:meth:`BudgetRouterCallback.apply`) first; the callback's success
+    hook then logs the outcome as for async calls.
+
+    Parameters
+    ----------
+    model, messages, **kwargs
+        ``litellm.completion``'s arguments.
+
+    Returns
+    -------
+    Any
+        What ``litellm.completion`` returns (a ``ModelResponse``, or a stream).
+
+    Raises
+    ------
+    ConfigError
+        When ``litellm.callbacks`` holds no :class:`BudgetRouterCallback`, or more than one.
+    BudgetRouterError
+        With the callback's ``strict=True``, what routing raised.
+    """
+    litellm = require("litellm", "litellm", "budgetrouter.integrations.litellm")
+    mine = [c for c in litellm.callbacks if isinstance(c, BudgetRouterCallback)]
+    if len(mine) != 1:
+        raise ConfigError(
+            f"litellm.callbacks holds {len(mine)} BudgetRouterCallback(s); register exactly "
+            "one: litellm.callbacks = [BudgetRouterCallback(router, log)]"
+        )
+    return litellm.completion(**mine[0].apply({"model": model, "messages": messages, **kwargs}))

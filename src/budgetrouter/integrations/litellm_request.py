@@ -165,39 +165,3 @@ def with_plan(kwargs: Mapping[str, Any], plan: dict[str, Any]) -> dict[str, Any]
 def digest(prompt: str) -> str:
     """A prompt's SHA-1 (the success hook checks that it logs the routed prompt)."""
     return hashlib.sha1(prompt.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def completion(model: str, messages: list[Any], **kwargs: Any) -> Any:
-    """``litellm.completion`` routed by the :class:`BudgetRouterCallback` in ``litellm.callbacks``.
-
-    LiteLLM's sync ``completion`` runs no callback hook that may change the request, so this
-    applies the callback (:meth:`BudgetRouterCallback.apply`) first; the callback's success
-    hook then logs the outcome as for async calls.
-
-    Parameters
-    ----------
-    model, messages, **kwargs
-        ``litellm.completion``'s arguments.
-
-    Returns
-    -------
-    Any
-        What ``litellm.completion`` returns (a ``ModelResponse``, or a stream).
-
-    Raises
-    ------
-    ConfigError
-        When ``litellm.callbacks`` holds no :class:`BudgetRouterCallback`, or more than one.
-    BudgetRouterError
-        With the callback's ``strict=True``, what routing raised.
-    """
-    from budgetrouter.integrations.litellm import BudgetRouterCallback
-
-    litellm = require("litellm", "litellm", "budgetrouter.integrations.litellm")
-    mine = [c for c in litellm.callbacks if isinstance(c, BudgetRouterCallback)]
-    if len(mine) != 1:
-        raise ConfigError(
-            f"litellm.callbacks holds {len(mine)} BudgetRouterCallback(s); register exactly "
-            "one: litellm.callbacks = [BudgetRouterCallback(router, log)]"
-        )
-    return litellm.completion(**mine[0].apply({"model": model, "messages": messages, **kwargs}))

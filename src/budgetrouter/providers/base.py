@@ -70,7 +70,7 @@ class RequestParams(dict[str, Any]):
 
     ``notes`` lists every mapping that was not exact; ``level`` is what the run is given, as
     outcome-row columns (``{"budget": tokens | 0 | None, "effort": name | None}``; see
-    :func:`budgetrouter.providers.levels.sent_level`): pass it to
+    :func:`budgetrouter.providers.sent.sent_level`): pass it to
     :meth:`budgetrouter.outcomes.OutcomeLog.record` as ``extra`` so the log says what was sent.
     """
 

@@ -29,8 +29,8 @@ from budgetrouter.providers.base import (
     plain,
     refuse_or_warn,
 )
-from budgetrouter.providers.levels import sent_level
 from budgetrouter.providers.rows import same_model
+from budgetrouter.providers.sent import sent_level
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter._optional import require
 from budgetrouter.errors import ConfigError
-from budgetrouter.train.runs import run_curves, run_outcomes
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -45,6 +44,7 @@ COLUMNS = (
     "tier",
     "category",
     "difficulty",
+    "count_source",
 )
 _HASH_BUCKETS = 1_000_000
 
@@ -122,7 +122,8 @@ def dask_client(address: str, n_workers: int | None = None) -> Iterator[Client]:
         yield client
 
 
-def _meta() -> pd.DataFrame:
+def observation_meta() -> pd.DataFrame:
+    """The empty observation partition: :data:`COLUMNS` with their dtypes."""
     import pandas as pd
 
     dtypes = {c: "string" for c in COLUMNS}
@@ -137,7 +138,7 @@ def _read_partition(path: str) -> pd.DataFrame:
     from budgetrouter.train.readers import read_observations
 
     frame = read_observations(path)
-    meta = _meta()
+    meta = observation_meta()
     out = pd.DataFrame(index=frame.index)
     for column, dtype in meta.dtypes.items():
         if column in frame:
@@ -170,7 +171,9 @@ def read_observations_dask(paths: str | Path | Sequence[str | Path]) -> dd.DataF
 
     files = observation_files(paths)
     logger.info("reading %d observation file(s) on the cluster", len(files))
-    return dd.from_map(_read_partition, [str(f) for f in files], meta=_meta(), label="read")
+    return dd.from_map(
+        _read_partition, [str(f) for f in files], meta=observation_meta(), label="read"
+    )
 
 
 def hash_share(values: pd.Series) -> np.ndarray:
@@ -184,65 +187,6 @@ def hash_share(values: pd.Series) -> np.ndarray:
 def sample_runs(frame: pd.DataFrame, share: float) -> pd.DataFrame:
     """The runs of the prompts in the calibration sample (chosen by a hash of the prompt)."""
     return frame.loc[hash_share(frame["prompt"]) < share]
-
-
-def _run_columns(frame: pd.DataFrame, grid: np.ndarray, none_max_tokens: int) -> pd.DataFrame:
-    """Per-run shares of the per-prompt targets (:func:`run_outcomes`, :func:`run_curves`)."""
-    import numpy as np
-    import pandas as pd
-
-    tokens = frame["reasoning_tokens"].to_numpy(dtype="float64")
-    correct = frame["correct"].to_numpy(dtype="float64")
-    solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens)
-    success, cost, _ = run_curves(tokens, correct, grid)
-    columns: dict[str, Any] = {
-        "prompt": frame["prompt"].to_numpy(),
-        "group": frame["group"].to_numpy(),
-        "category": frame["category"].to_numpy(),
-        "difficulty": frame["difficulty"].to_numpy(),
-        "n_runs": np.ones(len(frame), dtype="int64"),
-        "needed_tokens": solved_tokens,
-        "max_tokens": tokens,
-        "no_thinking": no_thinking.astype("int64"),
-    }
-    for j in range(len(grid)):
-        columns[f"s{j}"] = success[:, j]
-        columns[f"c{j}"] = cost[:, j]
-    out = pd.DataFrame(columns, index=frame.index)
-    for name in ("prompt", "group", "category", "difficulty"):
-        out[name] = out[name].astype("string")
-    return out
-
-
-def prompt_targets_dask(
-    observations: dd.DataFrame,
-    grid: np.ndarray,
-    none_max_tokens: int = 0,
-    split_out: int | None = None,
-) -> dd.DataFrame:
-    """Reduce runs to one row per distinct prompt on the cluster.
-
-    Columns: ``prompt``, ``group``, ``category``, ``difficulty``, ``n_runs``,
-    ``needed_tokens`` (NaN when censored), ``max_tokens``, ``no_thinking`` (0/1) and, for
-    each grid budget ``j``, the summed success ``s{j}`` and cost ``c{j}`` of the prompt's runs
-    (as :meth:`budgetrouter.train.targets.PromptTargets.curves`), in at least ``split_out``
-    partitions.
-    """
-    runs = observations.map_partitions(
-        _run_columns, grid, none_max_tokens, meta=_run_columns(_meta(), grid, none_max_tokens)
-    )
-    spec: dict[str, str] = {
-        "group": "first",
-        "category": "first",
-        "difficulty": "first",
-        "n_runs": "sum",
-        "needed_tokens": "min",
-        "max_tokens": "max",
-        "no_thinking": "max",
-    }
-    spec.update({f"{k}{j}": "sum" for j in range(len(grid)) for k in ("s", "c")})
-    split_out = max(split_out or 1, observations.npartitions // 8)
-    return runs.groupby("prompt").agg(spec, split_out=split_out).reset_index()
 
 
 _WORKER_EMBEDDERS: dict[str, Embedder] = {}

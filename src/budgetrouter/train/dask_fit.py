@@ -33,29 +33,31 @@ def design_partition(
     fold_of: dict[str, int],
     sample_share: float,
 ) -> pd.DataFrame:
-    """Model inputs of one partition of prompts: features, mean curves, weights, fold."""
+    """Model inputs of one partition of prompts: features, curves, weights, fold.
+
+    The success target is the share of the prompt's solvers each budget keeps, weighted by its
+    solvers; the cost target the mean tokens paid per run.
+    """
     import numpy as np
     import pandas as pd
 
     from budgetrouter.features import prompt_features
-    from budgetrouter.train.runs import success_shares
 
     emb = frame[[f"e{i}" for i in range(len(projection.mean))]].to_numpy(dtype="float64")
     X = prompt_features(frame["prompt"].astype(str).tolist(), emb, projection)
     n = frame["n_runs"].to_numpy(dtype="float64")
     columns: dict[str, Any] = {f"f{i}": X[:, i] for i in range(X.shape[1])}
-    share, correct = success_shares(
-        frame[[f"s{j}" for j in range(n_grid)]].to_numpy(dtype="float64")
-    )
     for j in range(n_grid):
-        columns[f"s{j}"] = share[:, j]
+        columns[f"s{j}"] = frame[f"share{j}"].to_numpy(dtype="float64")
         columns[f"c{j}"] = frame[f"c{j}"].to_numpy(dtype="float64") / n
     needed = frame["needed_tokens"].to_numpy(dtype="float64")
+    # a prompt no run solved: the most tokens tried (as train.fit.needed_target)
+    needed = np.where(np.isnan(needed), frame["max_tokens"].to_numpy(dtype="float64"), needed)
     columns.update(
         weight=n,
-        success_weight=correct,
-        solved=(~np.isnan(needed)).astype("float64"),
-        log_needed=np.log1p(np.nan_to_num(needed, nan=0.0)),
+        success_weight=frame["solvers"].to_numpy(dtype="float64"),
+        solved=np.ones(len(frame)),
+        log_needed=np.log1p(needed),
         no_thinking=frame["no_thinking"].to_numpy(dtype="float64"),
         fold=frame["group"].astype(str).map(fold_of).to_numpy(dtype="float64"),
         sample=(hash_share(frame["prompt"]) < sample_share).astype("float64"),

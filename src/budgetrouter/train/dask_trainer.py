@@ -33,7 +33,6 @@ from budgetrouter.errors import ConfigError
 from budgetrouter.train.dask_cluster import (
     embed_partition,
     partition_digest,
-    prompt_targets_dask,
     read_observations_dask,
 )
 from budgetrouter.train.dask_cluster import sample_runs as sample_runs_of
@@ -44,6 +43,7 @@ from budgetrouter.train.dask_fit import (
     fit_dask,
     projection_from_embeddings,
 )
+from budgetrouter.train.dask_targets import prompt_targets_dask
 from budgetrouter.train.fit import TrainResult, training_manifest
 
 if TYPE_CHECKING:

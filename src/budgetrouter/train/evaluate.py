@@ -189,9 +189,9 @@ def evaluate_levels(
 
     from budgetrouter.features import prompt_features
     from budgetrouter.train.level_report import agnostic_levels, level_report
-    from budgetrouter.train.levels import runs_by_prompt_row
+    from budgetrouter.train.level_runs import runs_by_prompt_row
 
-    runs, rows_of = runs_by_prompt_row(observations, targets)
+    runs, rows_of = runs_by_prompt_row(observations, targets.prompts["prompt"])
     if not runs:
         return {}
     tiers = router.policy.tiers
@@ -205,11 +205,13 @@ def evaluate_levels(
             aware[model] = agnostic_levels(r, agnostic[model], tiers)
             continue
         X = prompt_features(list(r.prompts), embeddings[rows], router.models.projection)
+        success = router.models.curves.predict(X)[0]
         ladder = router.levels.models[known]
+        grid = router.models.curves.grid
         aware[model] = np.array(
             [
                 r.levels.landing(*ladder.decision_parts(int(k), tiers))
-                for k in router.levels.levels_for(X, known)
+                for k in router.levels.levels_for(success, grid, known)
             ]
         )
     decided = {m for m in runs if router.levels is not None and router.levels.resolve(m)}

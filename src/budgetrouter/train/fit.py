@@ -19,7 +19,8 @@ from budgetrouter.train.calibration import budget_grid
 if TYPE_CHECKING:
     import numpy as np
 
-    from budgetrouter.model import RouterModels
+    from budgetrouter.model import Predictions, RouterModels
+    from budgetrouter.policy import TierPolicy
     from budgetrouter.projection import Projection
     from budgetrouter.router import Router
     from budgetrouter.train.targets import PromptTargets
@@ -71,16 +72,26 @@ def fit_models(
     success, cost, correct = targets.model_curves(grid)
     weight = targets.prompts["n_runs"].to_numpy(dtype="float64")
     curves = BudgetCurveModel(grid, **config.lgbm_settings()).fit(X, success, cost, weight, correct)
-    solved = ~targets.prompts["censored"].to_numpy()
-    needed = targets.prompts["needed_tokens"].to_numpy(dtype="float64")
-    settings = config.regressor_settings(int(solved.sum()))
-    median = TokenBudgetRegressor(quantile=0.5, **settings).fit(X[solved], needed[solved])
-    upper = TokenBudgetRegressor(quantile=config.upper_quantile, **settings).fit(
-        X[solved], needed[solved]
-    )
+    needed = needed_target(targets)
+    settings = config.regressor_settings(len(needed))
+    median = TokenBudgetRegressor(quantile=0.5, **settings).fit(X, needed)
+    upper = TokenBudgetRegressor(quantile=config.upper_quantile, **settings).fit(X, needed)
     labels = targets.prompts["no_thinking"].to_numpy(dtype=bool)
     no_thinking = NoThinkingClassifier(**config.lgbm_settings()).fit(X, labels)
     return RouterModels(curves, median, upper, no_thinking, projection)
+
+
+def needed_target(targets: PromptTargets) -> np.ndarray:
+    """What the needed-token regressions learn per prompt, shape ``(n_prompts,)``.
+
+    Its demand, or for a prompt no run solved (censored) the most tokens tried: a lower bound
+    that keeps hard prompts in.
+    """
+    import numpy as np
+
+    p = targets.prompts
+    needed = p["needed_tokens"].to_numpy(dtype="float64")
+    return np.where(p["censored"].to_numpy(), p["max_tokens"].to_numpy(dtype="float64"), needed)
 
 
 def out_of_family_curves(
@@ -137,6 +148,56 @@ def out_of_family_curves(
     return oof_s, oof_c
 
 
+@dataclass(frozen=True, eq=False)
+class HeldOut:
+    """A fold routed by models and a calibration that never saw its prompts.
+
+    Attributes
+    ----------
+    policy
+        The policy calibrated on the training prompts' out-of-family curves.
+    predictions
+        The held-out prompts' predictions under it.
+    train_success
+        The training prompts' out-of-family success curves (what calibration saw), ``(n, g)``.
+    """
+
+    policy: TierPolicy
+    predictions: Predictions
+    train_success: np.ndarray
+
+
+def route_held_out(
+    emb: np.ndarray,
+    prompts: list[str],
+    hidden: np.ndarray,
+    targets: PromptTargets,
+    train: np.ndarray,
+    test: np.ndarray,
+    config: TrainConfig,
+) -> HeldOut:
+    """Fit and calibrate on the prompts at ``train``, predict those at ``test``.
+
+    The projection, the models and the policy's price and margin (calibrated on out-of-family
+    curves of the training prompts, :func:`out_of_family_curves`) see only ``train``; the
+    ``test`` prompts are predicted as routing predicts them, for hidden reasoning.
+    """
+    from budgetrouter.features import prompt_features
+    from budgetrouter.projection import Projection
+    from budgetrouter.train.calibration import calibrate_for
+
+    t_tr = targets.subset(train)
+    projection = Projection.fit(emb[train])
+    X_tr = prompt_features([prompts[i] for i in train], emb[train], projection, hidden[train])
+    X_te = prompt_features([prompts[i] for i in test], emb[test], projection)
+    X_route = X_tr.copy()
+    X_route[:, -1] = 1.0  # as routing builds them: asking for hidden reasoning
+    in_s, in_c = out_of_family_curves(X_tr, t_tr, config, X_route=X_route)
+    policy = calibrate_for(config, in_s, in_c, t_tr)
+    predictions = fit_models(X_tr, t_tr, config, projection).predict(X_te, policy)
+    return HeldOut(policy, predictions, in_s)
+
+
 def training_manifest(
     config: TrainConfig,
     projection: Projection,
@@ -171,8 +232,8 @@ def target_counts(targets: PromptTargets, runs: int) -> dict[str, int]:
     }
     logger.info(
         "%(runs)d runs, %(prompts)d prompts in %(groups)d families; %(censored_prompts)d prompts "
-        "never solved (censored: kept for the success curves, excluded from the needed-token "
-        "regression); %(no_thinking_prompts)d solved with no thinking",
+        "never solved (censored: the needed-token regression learns the most tokens tried); "
+        "%(no_thinking_prompts)d solved with no thinking",
         counts,
     )
     return counts

@@ -1,18 +1,20 @@
-"""Fitting model-aware routing: the level model, its per-model prices, held-out decisions.
+"""Fitting model-aware routing: each known model's levels on the demand scale, one share.
 
 :func:`fit_model_levels` is what the trainer calls: it finds the known models of an observation
-table (:func:`budgetrouter.train.levels.known_models`), fits the level model with
-:func:`fit_levels`, and replays held-out decisions, model-aware and model-agnostic, on the runs
-made at each model's levels (:func:`budgetrouter.train.level_report.level_report`).
+table (:func:`budgetrouter.train.level_runs.known_models`), places their levels and calibrates the
+shared share with :func:`fit_levels`, and replays held-out decisions, model-aware and
+model-agnostic, on the runs made at each model's levels
+(:func:`budgetrouter.train.level_report.level_report`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter.train.levels import LevelRuns
+from budgetrouter.train.level_runs import LevelRuns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,44 +37,43 @@ def _kept_saved(runs: LevelRuns, chosen: np.ndarray) -> tuple[float, float]:
     return (acc / top_acc if top_acc > 0 else 1.0), (1.0 - tok / top_tok if top_tok > 0 else 0.0)
 
 
-def calibrate_price(
-    success: np.ndarray, tokens: np.ndarray, runs: LevelRuns, target_accuracy: float
-) -> float:
-    """The price of a reasoning token for one model that saves the most and keeps the target.
+#: The shares a level must reach that calibration tries.
+SHARES: tuple[float, ...] = tuple(k / 100 for k in range(101))
 
-    Replays :meth:`~budgetrouter.level_model.LevelModel.choose` at every price of
-    :data:`budgetrouter.train.calibration.PRICES` on held-out predictions for the model's runs;
-    keeps the price with the most tokens saved whose accuracy, against the model's top level,
-    is at least ``target_accuracy`` both at that price and averaged over the :data:`SMOOTH`
-    prices around it (price 0, always the top level, when none is). The smoothing keeps the
-    choice from chasing noise: a model's accuracy on a few hundred prompts moves by points
-    between samples.
+
+def calibrate_share(
+    shares: Mapping[str, np.ndarray], runs: Mapping[str, LevelRuns], target_accuracy: float
+) -> float:
+    """The one share, for every model, that saves the most and keeps the target.
+
+    Replays :meth:`~budgetrouter.level_model.LevelModel.choose` at every share of
+    :data:`SHARES` on held-out curves read at each model's levels; keeps the lowest share (the
+    most saved) whose accuracy against each model's top level, averaged over the models, is at
+    least ``target_accuracy`` there and at every higher share (1.0, always the top level
+    unless its curve says otherwise, when none is).
 
     Parameters
     ----------
-    success, tokens
-        Predicted success and tokens at each level, each ``(n, n_levels)``.
+    shares
+        By model, the held-out curves read at what its levels buy, each ``(n, n_levels)``.
     runs
-        The model's runs the predictions are for.
+        By model, the runs the curves are for.
     target_accuracy
-        Share of the top level's accuracy to keep.
+        Share of each model's top-level accuracy to keep, on average over the models.
     """
     import numpy as np
 
     from budgetrouter.level_model import LevelModel
-    from budgetrouter.train.calibration import PRICES
 
-    prices = np.asarray(PRICES)
-    curve = np.array([_kept_saved(runs, LevelModel.choose(success, tokens, p)) for p in prices])
-    kept, saved = curve[:, 0], curve[:, 1]
-    smooth = np.convolve(np.pad(kept, SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, "valid")
-    ok = (np.minimum(kept, smooth) >= target_accuracy - 1e-12) | (prices == 0)
-    return float(prices[ok][np.argmax(saved[ok])])
-
-
-#: Prices a window of the accuracy-kept curve spans when it is smoothed (see
-#: :func:`calibrate_price`).
-SMOOTH = 5
+    kept = np.array(
+        [
+            np.mean([_kept_saved(runs[m], LevelModel.choose(s, x))[0] for m, s in shares.items()])
+            for x in SHARES
+        ]
+    )
+    # from the top down: the lowest share such that every share above it keeps the target
+    holds = np.minimum.accumulate((kept >= target_accuracy - 1e-12)[::-1])[::-1]
+    return float(SHARES[int(np.argmax(holds))]) if holds.any() else 1.0
 
 
 @dataclass(frozen=True)
@@ -82,90 +83,89 @@ class LevelFit:
     Attributes
     ----------
     model
-        The level model fitted on every prompt, with per-model prices.
+        The known models' levels placed on the demand scale, with the calibrated share.
     heldout
-        By model, the level each prompt got from a model and a price that never saw it.
-    predictions
-        By model, the held-out predicted success and tokens at each level.
+        By model, the level each prompt got from curves that never saw its family and a share
+        calibrated on other prompts.
     """
 
     model: Any
     heldout: dict[str, np.ndarray]
-    predictions: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def fit_levels(
     runs: dict[str, LevelRuns],
-    features: dict[str, np.ndarray],
+    success: dict[str, np.ndarray],
+    grid: np.ndarray,
     target_accuracy: float,
-    params: dict[str, Any],
     n_folds: int = 5,
     upper_quantile: float = 0.9,
 ) -> LevelFit:
-    """Fit the level model, calibrate a price per model, and route held-out prompts.
+    """Place each known model's levels on the demand scale and calibrate the shared share.
 
+    A level buys the median reasoning tokens of the model's runs at it (0 for thinking off).
     Prompts are split into ``n_folds`` folds (by a hash of the prompt text, so a prompt is in
-    one fold for every model). Each fold is predicted by a level model fitted on the others and
-    routed at prices calibrated (:func:`calibrate_price`) on the other folds' held-out
-    predictions. The final prices are calibrated on every prompt's held-out predictions, and the
-    final model is fitted on all.
+    one fold for every model); each fold is routed at a share calibrated
+    (:func:`calibrate_share`) on the other folds. The bundle's share is calibrated on all.
 
     Parameters
     ----------
     runs
-        Each known model's runs (:func:`level_runs`).
-    features
-        By model, the prompt features of each row of its runs, shape ``(n, f)``.
+        Each known model's runs (:func:`~budgetrouter.train.level_runs.level_runs`).
+    success
+        By model, held-out success curves of the prompts of its runs on ``grid``, each
+        ``(n, g)``.
+    grid
+        The curves' budgets in tokens (``inf`` = no cap).
     target_accuracy
-        Share of each model's top-level accuracy to keep.
-    params
-        LightGBM settings.
+        Share of each model's top-level accuracy to keep, on average over the models.
     n_folds
         Number of prompt folds.
     upper_quantile
-        The quantile of held-out spend the upper token forecasts cover
-        (:func:`budgetrouter.spread.log_spread`, per model and level).
+        The quantile of a level's runs' tokens recorded as its upper forecast.
     """
     import hashlib
 
     import numpy as np
 
     from budgetrouter.level_model import LevelModel
-    from budgetrouter.spread import log_spread
 
-    models = {m: r.levels for m, r in runs.items()}
+    buys = {
+        m: [
+            0.0 if lv.off else float(np.median(r.tokens[:, k]))
+            for k, lv in enumerate(r.levels.levels)
+        ]
+        for m, r in runs.items()
+    }
+    upper = {
+        m: [
+            0.0 if lv.off else float(np.quantile(r.tokens[:, k], upper_quantile))
+            for k, lv in enumerate(r.levels.levels)
+        ]
+        for m, r in runs.items()
+    }
+    model = LevelModel({m: r.levels for m, r in runs.items()}, buys, 1.0, upper)
+    shares = {m: model.shares(success[m], grid, m) for m in runs}
     fold = {
         m: np.array(
             [int(hashlib.sha1(p.encode()).hexdigest()[:8], 16) % n_folds for p in r.prompts]
         )
         for m, r in runs.items()
     }
-    oof = {m: (np.zeros_like(r.correct), np.zeros_like(r.tokens)) for m, r in runs.items()}
+    heldout = {m: np.zeros(len(r.prompts), dtype=int) for m, r in runs.items()}
     for k in range(n_folds):
-        blocks = {
-            m: (features[m][fold[m] != k], r.correct[fold[m] != k], r.tokens[fold[m] != k])
-            for m, r in runs.items()
-        }
-        fitted = LevelModel(models, **params).fit(blocks)
+        rest = {m: np.flatnonzero(fold[m] != k) for m in runs}
+        share = calibrate_share(
+            {m: shares[m][rest[m]] for m in runs},
+            {m: r.take(rest[m]) for m, r in runs.items()},
+            target_accuracy,
+        )
         for m in runs:
             rows = fold[m] == k
-            if rows.any():
-                oof[m][0][rows], oof[m][1][rows] = fitted.predict(features[m][rows], m)
-        logger.info("level model fold %d/%d done", k + 1, n_folds)
-    heldout = {}
-    for m, r in runs.items():
-        chosen = np.zeros(len(r.prompts), dtype=int)
-        for k in range(n_folds):
-            rest, rows = np.flatnonzero(fold[m] != k), fold[m] == k
-            price = calibrate_price(oof[m][0][rest], oof[m][1][rest], r.take(rest), target_accuracy)
-            chosen[rows] = LevelModel.choose(oof[m][0][rows], oof[m][1][rows], price)
-        heldout[m] = chosen
-    prices = {m: calibrate_price(*oof[m], r, target_accuracy) for m, r in runs.items()}
-    final = LevelModel(models, prices, **params).fit(
-        {m: (features[m], r.correct, r.tokens) for m, r in runs.items()}
-    )
-    final.spread = {m: log_spread(r.tokens, oof[m][1], upper_quantile) for m, r in runs.items()}
-    return LevelFit(final, heldout, oof)
+            heldout[m][rows] = LevelModel.choose(shares[m][rows], share)
+    model.share = calibrate_share(shares, runs, target_accuracy)
+    logger.info("a level pays when the prompt's curve reaches %.2f at what it buys", model.share)
+    return LevelFit(model, heldout)
 
 
 def provider_rows(model: str, control: str) -> list[dict[str, Any]]:
@@ -207,7 +207,7 @@ class ModelLevelsFit:
     Attributes
     ----------
     model
-        The fitted level model with its calibrated prices.
+        The known models' levels on the demand scale, with the calibrated share.
     report
         The held-out level report (:func:`budgetrouter.train.level_report.level_report`).
     """
@@ -219,7 +219,7 @@ class ModelLevelsFit:
 def fit_model_levels(
     observations: pd.DataFrame,
     targets: PromptTargets,
-    X_route: np.ndarray,
+    heldout_success: np.ndarray,
     agnostic_budgets: np.ndarray,
     config: TrainConfig,
 ) -> ModelLevelsFit | None:
@@ -231,8 +231,9 @@ def fit_model_levels(
         The training observations.
     targets
         Their per-prompt targets (the rows of ``X_route`` and ``agnostic_budgets``).
-    X_route
-        Prompt features as routing builds them, one row per row of ``targets``.
+    heldout_success
+        Each row of ``targets``' success curve on the budget grid, predicted by models that
+        never saw its family, shape ``(n, g)``.
     agnostic_budgets
         The model-agnostic router's held-out budget for each row of ``targets``.
     config
@@ -245,7 +246,7 @@ def fit_model_levels(
     """
     from budgetrouter.train.calibration import budget_grid
     from budgetrouter.train.level_report import level_report
-    from budgetrouter.train.levels import known_models, runs_by_prompt_row
+    from budgetrouter.train.level_runs import known_models, runs_by_prompt_row
 
     models = known_models(observations)
     if not models:
@@ -255,12 +256,12 @@ def fit_model_levels(
         len(models),
         ", ".join(f"{m} ({lv.control})" for m, lv in models.items()),
     )
-    runs, rows = runs_by_prompt_row(observations, targets, models)
+    runs, rows = runs_by_prompt_row(observations, targets.prompts["prompt"], models)
     fit = fit_levels(
         runs,
-        {m: X_route[rows[m]] for m in runs},
+        {m: heldout_success[rows[m]] for m in runs},
+        budget_grid(config),
         config.model_target_accuracy,
-        config.lgbm_settings(),
         config.n_outer_folds,
         config.upper_quantile,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter.train.levels import LevelRuns
+from budgetrouter.train.level_runs import LevelRuns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -137,7 +137,7 @@ def level_report(
     Parameters
     ----------
     runs
-        Each known model's runs (:func:`budgetrouter.train.levels.level_runs`).
+        Each known model's runs (:func:`budgetrouter.train.level_runs.level_runs`).
     aware
         By model, the level index the model-aware router gave each prompt.
     agnostic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from budgetrouter.train.targets import PromptTargets
 
 logger = logging.getLogger(__name__)
 
@@ -104,16 +104,19 @@ def level_intervals(
 
 
 def run_intervals(
-    observations: pd.DataFrame, tiers: TierRules | None = None
+    observations: pd.DataFrame,
+    tiers: TierRules | None = None,
+    models: dict[str, ModelLevels] | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The budgets ``[lo, hi)`` that land on each run's level (:func:`level_intervals`).
 
-    Runs of the models of :func:`known_models` get their level's interval; every other run
-    ``[0, inf)``, a run made without a cap. ``(None, None)`` when no model is known.
+    Runs of the known models (``models``, default :func:`known_models`) get their level's
+    interval; every other run ``[0, inf)``, a run made without a cap. ``(None, None)`` when no
+    model is known.
     """
     import numpy as np
 
-    models = known_models(observations)
+    models = known_models(observations) if models is None else models
     if not models:
         return None, None
     lo = np.zeros(len(observations))
@@ -233,9 +236,11 @@ def level_runs(observations: pd.DataFrame, models: dict[str, ModelLevels]) -> di
 
 
 def runs_by_prompt_row(
-    observations: pd.DataFrame, targets: PromptTargets, models: dict[str, ModelLevels] | None = None
+    observations: pd.DataFrame,
+    prompts: Iterable[str],
+    models: dict[str, ModelLevels] | None = None,
 ) -> tuple[dict[str, LevelRuns], dict[str, np.ndarray]]:
-    """Each known model's level runs, and where their prompts are in ``targets.prompts``.
+    """Each known model's level runs, and where their prompts are in ``prompts``.
 
     Models with no complete prompt are left out. ``models`` defaults to :func:`known_models`
     of ``observations``. Returns ``(runs, rows)``, both keyed by model; ``rows[m]`` has one row
@@ -246,7 +251,7 @@ def runs_by_prompt_row(
     ladders = known_models(observations) if models is None else models
     runs = {m: r for m, r in level_runs(observations, ladders).items() if len(r.prompts)}
     row_of: dict[str, int] = {}
-    for i, text in enumerate(targets.prompts["prompt"].astype(str)):
+    for i, text in enumerate(map(str, prompts)):
         row_of.setdefault(text, i)
     rows = {m: np.array([row_of[p] for p in r.prompts], dtype=int) for m, r in runs.items()}
     return runs, rows

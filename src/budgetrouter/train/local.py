@@ -102,12 +102,13 @@ def train_router(
     from budgetrouter.train.embedding_cache import EmbeddingCache
     from budgetrouter.train.fit import (
         fit_models,
-        out_of_family_curves,
+        route_held_out,
         target_counts,
         training_manifest,
     )
     from budgetrouter.train.level_fit import fit_model_levels
     from budgetrouter.train.level_report import level_metrics
+    from budgetrouter.train.loso import leave_one_source_out
     from budgetrouter.train.report import build_report, operating_point, report_metrics
     from budgetrouter.train.targets import build_targets
 
@@ -139,13 +140,9 @@ def train_router(
     parts: list[tuple[np.ndarray, Predictions]] = []
     per_fold = []
     for k, (tr, te) in enumerate(folds, start=1):
-        t_tr, t_te = targets.subset(tr), targets.subset(te)
-        projection = Projection.fit(emb[tr])
-        X_tr = prompt_features([prompts[i] for i in tr], emb[tr], projection, hidden[tr])
-        X_te = prompt_features([prompts[i] for i in te], emb[te], projection)
-        in_s, in_c = out_of_family_curves(X_tr, t_tr, cfg, X_route=_as_routed(X_tr))
-        policy_k = calibrate_for(cfg, in_s, in_c, t_tr)
-        pred_k = fit_models(X_tr, t_tr, cfg, projection).predict(X_te, policy_k)
+        t_te = targets.subset(te)
+        held = route_held_out(emb, prompts, hidden, targets, tr, te, cfg)
+        policy_k, pred_k = held.policy, held.predictions
         parts.append((te, pred_k))
         fold = operating_point(t_te, pred_k.budget)
         per_fold.append(
@@ -190,6 +187,7 @@ def train_router(
             "same prompts (an advantage the router does not get)."
         ),
     )
+    evaluation["leave_one_source_out"] = leave_one_source_out(observations, targets, emb, cfg)
     op = evaluation["operating_point"]
     logger.info(
         "held-out families (all folds): router keeps %.2f%% of always-long accuracy and saves "
@@ -206,7 +204,7 @@ def train_router(
     projection = Projection.fit(emb)
     X_all = prompt_features(prompts, emb, projection, hidden)
     models = fit_models(X_all, targets, cfg, projection)
-    levels = fit_model_levels(observations, targets, _as_routed(X_all), heldout.budget, cfg)
+    levels = fit_model_levels(observations, targets, heldout.success, heldout.budget, cfg)
     if levels:
         evaluation["levels"] = levels.report
     metrics = {
@@ -233,10 +231,3 @@ def train_router(
             "evaluation": evaluation,
         },
     )
-
-
-def _as_routed(X: np.ndarray) -> np.ndarray:
-    """The same rows as routing builds them: asking for hidden reasoning (last column 1)."""
-    out = X.copy()
-    out[:, -1] = 1.0
-    return out

@@ -97,11 +97,14 @@ def build_report(
     dict
         ``operating_point`` (:func:`operating_point`), ``policies`` at their operating
         points, ``curves`` (sweeps and summaries), ``verdict``, ``regression``,
-        ``confusion``, ``breakdown``, ``predicted_vs_needed`` and ``by_source`` (the operating
-        point per source and kind of count, when there are several); JSON-ready.
+        ``confusion``, ``breakdown``, ``predicted_vs_needed``, and when the prompts come from
+        several sources (and kinds of count) ``by_source`` (the operating point of each) and
+        ``balanced`` (every source weighing the same, :func:`~budgetrouter.train.balanced.
+        balanced_view`); JSON-ready.
     """
     import numpy as np
 
+    from budgetrouter.train.balanced import balanced_view
     from budgetrouter.train.baselines import prompt_length_budgets, random_at_spend
     from budgetrouter.train.calibration import PRICES
 
@@ -117,10 +120,10 @@ def build_report(
     curves = {"router": (predictions.success, predictions.cost)}
     if baselines is not None:
         curves["knn"] = (baselines.knn_success, baselines.knn_cost)
-    sweeps = {
-        name: sweep(targets, [policy.budgets(s, c, price) for price in prices])
-        for name, (s, c) in curves.items()
+    candidates = {
+        name: [policy.budgets(s, c, price) for price in prices] for name, (s, c) in curves.items()
     }
+    sweeps = {name: sweep(targets, budget_list) for name, budget_list in candidates.items()}
     tokens = np.unique(np.r_[0.0, targets.run_tokens])
     fixed_grid = np.unique(np.quantile(tokens, np.linspace(0, 1, 60)))
     sweeps["fixed budget"] = sweep(targets, [np.full(n, b) for b in fixed_grid])
@@ -188,8 +191,14 @@ def build_report(
         for segment, rows in p.groupby("segment").indices.items():
             rows = np.asarray(rows)
             by_source[str(segment)] = operating_point(targets.subset(rows), budgets[rows])
+    balanced = (
+        balanced_view(targets, budgets, candidates, policy.tiers)
+        if "segment" in p and p["segment"].nunique() > 1
+        else {}
+    )
     return {
         "protocol": protocol,
+        "balanced": balanced,
         "prompts": n,
         "runs": len(targets.run_tokens),
         "families": int(p["group"].nunique()),
@@ -225,6 +234,9 @@ def report_metrics(report: Mapping[str, Any], policy: TierPolicy | None = None) 
     ``margin_steps`` of the policy (when given), and ``curve_<policy>_<summary>`` for every
     sweep.
     """
+    from budgetrouter.train.balanced import balanced_metrics
+    from budgetrouter.train.loso import loso_metrics
+
     op = report["operating_point"]
     metrics = {
         "heldout_accuracy_kept": op["router"]["accuracy_kept"],
@@ -252,4 +264,6 @@ def report_metrics(report: Mapping[str, Any], policy: TierPolicy | None = None) 
             for key, value in c["summary"].items()
         }
     )
+    metrics.update(balanced_metrics(report.get("balanced", {})))
+    metrics.update(loso_metrics(report.get("leave_one_source_out", {})))
     return {k: float(v) for k, v in metrics.items() if math.isfinite(v)}

@@ -118,6 +118,9 @@ def _levels(report: Mapping[str, Any]) -> list[str]:
 
 def markdown(report: Mapping[str, Any]) -> str:
     """A Markdown summary of a report (tables of policies, curves and breakdowns)."""
+    from budgetrouter.train.balanced import balanced_markdown
+    from budgetrouter.train.loso import loso_markdown
+
     lines = [
         "# budgetrouter evaluation",
         "",
@@ -149,6 +152,8 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"| {name} | {_pct(s['saved_at_95'])} | {_pct(s['saved_at_98'])} | "
             f"{_pct(s['saved_at_99'])} | {_pct(s['saved_at_100'])} | {s['auc']:.3f} |"
         )
+    lines += balanced_markdown(report.get("balanced", {}))
+    lines += loso_markdown(report.get("leave_one_source_out", {}))
     lines += _by_source(report) + _levels(report)
     verdict = report.get("verdict", [])
     if verdict:

@@ -4,19 +4,21 @@ For every distinct prompt of an observation table (and kind of reasoning count: 
 both hidden-reasoning runs and visible step-by-step runs gives one row of each, told apart by
 ``hidden``, since the two counts are different quantities):
 
-* ``needed_tokens``: the minimal sufficient reasoning, the fewest reasoning tokens among its
-  correct runs (a run with ``correct >= 0.5`` when correctness is a score);
+* ``needed_tokens``: the prompt's demand, the smallest budget that keeps half of the models
+  that solved it (each with the fewest tokens it was correct with; :mod:`budgetrouter.train.
+  demand`), on the hidden-reasoning scale (visible counts are scaled to it);
 * ``censored``: no run was correct, so the prompt needs *at least* ``max_tokens`` (the most
   that was tried) and possibly more than any budget; such prompts are kept and flagged, never
-  dropped;
-* ``no_thinking``: some correct run used at most ``none_max_tokens`` reasoning tokens;
+  dropped (the needed-token regression learns ``max_tokens`` for them);
+* ``no_thinking``: at least half of the solvers that could answer with no reasoning (thinking
+  off, a visible answer) did;
 * the success and cost curves on a budget grid: for budget ``b`` the summed success and cost of
   the runs that budget would have given (the replay of the design, below).
 
 Two kinds of run. A run made without a cap (a visible step-by-step answer, natural thinking,
 a model run at one setting only) tells what any budget gives: under budget ``b`` it succeeds when
 it was correct and ``L <= b``, and costs ``min(L, b)``. A run of a model run at two or more of its
-own levels (thinking off, budgets, effort levels; :mod:`budgetrouter.train.levels`) is a direct
+own levels (thinking off, budgets, effort levels; :mod:`budgetrouter.train.level_runs`) is a direct
 observation of its level: it is what a budget gives when the budget lands on that level
 (:meth:`budgetrouter.levels.ModelLevels.index_for`), with its own correctness and tokens, and it
 says nothing about other budgets. Each such run carries the interval of budgets
@@ -31,6 +33,8 @@ min / max of) them.
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,6 +44,12 @@ if TYPE_CHECKING:
 
     from budgetrouter.decision import TierRules
 
+from budgetrouter.train.demand import (
+    DEMAND_SHARE,
+    Solvers,
+    to_hidden_scale,
+    visible_log_ratio,
+)
 from budgetrouter.train.runs import (
     hidden_counts,
     run_curves,
@@ -47,6 +57,8 @@ from budgetrouter.train.runs import (
     run_outcomes,
     success_shares,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,12 @@ class PromptTargets:
     run_lo, run_hi
         The budgets ``[lo, hi)`` that land on each run's level (``hi = inf`` includes no cap);
         ``None``: every run was made without a cap.
+    solvers
+        The models that solved each prompt and the fewest tokens each needed
+        (:class:`~budgetrouter.train.demand.Solvers`); ``None``: curves from the runs alone.
+    visible_log_ratio
+        The factor (in ``log1p``) that put visible counts on the hidden scale
+        (:func:`~budgetrouter.train.demand.visible_log_ratio`).
     """
 
     prompts: pd.DataFrame
@@ -78,6 +96,8 @@ class PromptTargets:
     run_correct: np.ndarray
     run_lo: np.ndarray | None = None
     run_hi: np.ndarray | None = None
+    solvers: Solvers | None = None
+    visible_log_ratio: float = 0.0
 
     @property
     def leveled(self) -> bool:
@@ -155,13 +175,18 @@ class PromptTargets:
         """What the curve models learn: success shares, mean cost, and the shares' weights.
 
         ``grid`` must end with the uncapped option (``inf``). Returns the share of each
-        prompt's uncapped success reached under each budget (:func:`success_shares`), the mean
-        tokens paid per run, both ``(n_prompts, g)``, and the correct runs behind each share
+        prompt's solvers kept under each budget (:meth:`Solvers.shares
+        <budgetrouter.train.demand.Solvers.shares>`; without solvers, the share of its
+        uncapped success, :func:`success_shares`), the mean tokens paid per run, both
+        ``(n_prompts, g)``, and the solvers (or correct runs) behind each share
         (``(n_prompts,)``, 0 for a prompt never solved).
         """
         success, cost = self.curves(grid)
-        share, correct = success_shares(success)
-        return share, cost / self.runs_at(grid), correct
+        if self.solvers is not None:
+            share, weight = self.solvers.shares(self.n_prompts, grid)
+        else:
+            share, weight = success_shares(success)
+        return share, cost / self.runs_at(grid), weight
 
     def subset(self, rows: np.ndarray) -> PromptTargets:
         """Keep only the prompts at positions ``rows`` (and their runs)."""
@@ -178,6 +203,8 @@ class PromptTargets:
             run_correct=self.run_correct[keep],
             run_lo=None if self.run_lo is None else self.run_lo[keep],
             run_hi=None if self.run_hi is None else self.run_hi[keep],
+            solvers=None if self.solvers is None else self.solvers.take(remap),
+            visible_log_ratio=self.visible_log_ratio,
         )
 
 
@@ -205,23 +232,36 @@ def build_targets(
     import numpy as np
     import pandas as pd
 
-    from budgetrouter.train.levels import run_intervals
+    from budgetrouter.train.level_runs import known_models, run_intervals
 
     hidden = hidden_counts(observations)
     key = pd.MultiIndex.from_arrays([observations["prompt"].to_numpy(), hidden])
     codes, uniques = key.factorize()
-    tokens = observations["reasoning_tokens"].to_numpy(dtype="float64")
+    raw = observations["reasoning_tokens"].to_numpy(dtype="float64")
     correct = observations["correct"].to_numpy(dtype="float64")
-    lo, hi = run_intervals(observations, tiers)
+    prompt_codes = observations["prompt"].factorize()[0]
+    ratio = visible_log_ratio(prompt_codes, hidden, raw, correct)
+    tokens = to_hidden_scale(raw, hidden, ratio, none_max_tokens)
+    models = known_models(observations)
+    lo, hi = run_intervals(observations, tiers, models)
     solved_tokens, no_thinking = run_outcomes(tokens, correct, none_max_tokens, lo, hi)
-    frame = observations.assign(_p=codes, _ok_tokens=solved_tokens, _none=no_thinking)
+    has_model = observations["model"].notna() if "model" in observations else None
+    run_model = (
+        observations["model"].astype(object).where(has_model, "?").to_numpy()
+        if has_model is not None
+        else np.full(len(observations), "?", dtype=object)
+    )
+    off_capable = {m for m, lv in models.items() if lv.levels[0].off}
+    zero_known = ~hidden | np.isin(run_model, list(off_capable))
+    # a run with no model is its own solver
+    model_key = np.where(run_model == "?", np.arange(len(run_model)).astype(str), run_model)
+    solvers = Solvers.from_runs(codes, model_key, tokens, correct, zero_known)
+    frame = observations.assign(_p=codes, _ok_tokens=solved_tokens, _none=no_thinking, _t=tokens)
     extra = [c for c in ("source", "category", "difficulty") if c in observations]
     agg = frame.groupby("_p", sort=True).agg(
         group=("group", "first"),
         n_runs=("prompt", "size"),
-        needed_tokens=("_ok_tokens", "min"),
-        max_tokens=("reasoning_tokens", "max"),
-        no_thinking=("_none", "any"),
+        max_tokens=("_t", "max"),
         **{c: (c, "first") for c in extra},
     )
     keys = pd.MultiIndex.from_tuples(list(uniques), names=["prompt", "hidden"])
@@ -229,8 +269,16 @@ def build_targets(
     agg.insert(1, "hidden", keys.get_level_values(1).to_numpy(dtype=bool))
     source = agg["source"].fillna("observations") if "source" in agg else "observations"
     agg["segment"] = source + np.where(agg["hidden"], "", " (visible)")
+    agg["needed_tokens"] = solvers.demand(len(agg))
     agg["censored"] = agg["needed_tokens"].isna()
+    share, _ = solvers.shares(len(agg), np.array([0.0]))
+    agg["no_thinking"] = share[:, 0] >= DEMAND_SHARE
     agg = agg.reset_index(drop=True)
+    logger.info(
+        "visible step-by-step counts put on the hidden-reasoning scale: x%.2f (log1p ratio %.3f)",
+        math.exp(ratio),
+        ratio,
+    )
     return PromptTargets(
         prompts=agg,
         run_prompt=codes.astype("int64"),
@@ -238,4 +286,6 @@ def build_targets(
         run_correct=correct,
         run_lo=lo,
         run_hi=hi,
+        solvers=solvers,
+        visible_log_ratio=ratio,
     )
