@@ -19,7 +19,7 @@ from budgetrouter.decision import TIER_NAMES, TierRules
 from budgetrouter.errors import ConfigError
 
 DEFAULT_BUDGET_GRID: tuple[int, ...] = (
-    0, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192,
+    0, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 16384,
 )  # fmt: skip
 
 #: The LightGBM settings every model starts from (TrainConfig and the estimators' defaults).

@@ -45,6 +45,10 @@ class TierPolicy:
     cost_spread
         Per grid budget, the held-out upper log-residual of the cost model
         (:func:`budgetrouter.spread.log_spread`); ``()`` when training measured none.
+    cap_index
+        The largest grid position a decision may take (``None``: the last, no cap). Like the
+        price, calibrated: one global cap under the per-prompt choice keeps every fixed budget
+        within the policies calibration tries.
     """
 
     grid: tuple[float, ...]
@@ -53,6 +57,7 @@ class TierPolicy:
     tiers: TierRules = field(default_factory=TierRules)
     tradeoff: tuple[dict[str, float], ...] = field(default=(), compare=False)
     cost_spread: tuple[float, ...] = field(default=(), compare=False)
+    cap_index: int | None = None
 
     def __post_init__(self) -> None:
         if not self.grid or list(self.grid) != sorted(set(self.grid)) or self.grid[0] != 0:
@@ -63,6 +68,13 @@ class TierPolicy:
             raise ConfigError(
                 f"margin_steps must be a non-negative integer, got {self.margin_steps!r}"
             )
+        if self.cap_index is not None and not (
+            isinstance(self.cap_index, int) and 0 < self.cap_index < len(self.grid)
+        ):
+            raise ConfigError(
+                f"cap_index must be None or a grid position in 1..{len(self.grid) - 1}, got "
+                f"{self.cap_index!r}"
+            )
 
     def choose(
         self,
@@ -70,6 +82,7 @@ class TierPolicy:
         cost: np.ndarray,
         price: float | None = None,
         margin_steps: int | None = None,
+        cap_index: int | None = -1,
     ) -> np.ndarray:
         """Index into the grid of the chosen budget for each prompt.
 
@@ -77,14 +90,16 @@ class TierPolicy:
         ----------
         success, cost
             Predicted success rate and mean tokens, shape ``(n, len(grid))``.
-        price, margin_steps
-            Override the calibrated values (used while calibrating).
+        price, margin_steps, cap_index
+            Override the calibrated values (used while calibrating; ``cap_index=-1`` keeps the
+            policy's own, ``None`` is no cap).
         """
         import numpy as np
 
         price = self.price if price is None else price
         margin = self.margin_steps if margin_steps is None else margin_steps
-        last = len(self.grid) - 1
+        cap = self.cap_index if cap_index == -1 else cap_index
+        last = len(self.grid) - 1 if cap is None else cap
         if price <= 0:  # no price on tokens: the largest budget (always long)
             return np.full(len(success), last)
         idx = np.argmax(success - price * cost, axis=1)
@@ -96,12 +111,13 @@ class TierPolicy:
         cost: np.ndarray,
         price: float | None = None,
         margin_steps: int | None = None,
+        cap_index: int | None = -1,
     ) -> np.ndarray:
         """Chosen budget per prompt in tokens, as decisions give it (arguments as :meth:`choose`).
 
         The grid's uncapped option is the long cap when set, else ``inf`` (no cap).
         """
-        return self.budgets_at(self.choose(success, cost, price, margin_steps))
+        return self.budgets_at(self.choose(success, cost, price, margin_steps, cap_index))
 
     def budgets_at(self, chosen: np.ndarray) -> np.ndarray:
         """The budgets (tokens, as decisions give them) at grid positions ``chosen``."""
@@ -122,6 +138,7 @@ class TierPolicy:
             **self.tiers.to_dict(),
             "tradeoff": list(self.tradeoff),
             "cost_spread": list(self.cost_spread),
+            "cap_index": self.cap_index,
         }
 
     @classmethod
@@ -134,14 +151,25 @@ class TierPolicy:
             tiers=TierRules.from_dict(data),
             tradeoff=tuple(data.get("tradeoff", ())),
             cost_spread=tuple(float(x) for x in data.get("cost_spread", ())),
+            cap_index=data.get("cap_index"),
         )
 
     def with_calibration(
-        self, price: float, margin_steps: int, tradeoff: Sequence[dict[str, float]] = ()
+        self,
+        price: float,
+        margin_steps: int,
+        tradeoff: Sequence[dict[str, float]] = (),
+        cap_index: int | None = None,
     ) -> TierPolicy:
-        """The same grid and tiers with a new price, margin and measured trade-off."""
+        """The same grid and tiers with a new price, margin, cap and measured trade-off."""
         return TierPolicy(
-            self.grid, price, margin_steps, self.tiers, tuple(tradeoff), self.cost_spread
+            self.grid,
+            price,
+            margin_steps,
+            self.tiers,
+            tuple(tradeoff),
+            self.cost_spread,
+            cap_index,
         )
 
     def with_spread(self, spread: Sequence[float]) -> TierPolicy:

@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from budgetrouter.errors import ConfigError
 from budgetrouter.policy import TierPolicy
-from budgetrouter.train.replay import replay
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRICES: tuple[float, ...] = (0.0, *(10 ** (-10 + k / 20) for k in range(181)))
-MARGINS: tuple[int, ...] = (0, 1, 2, 3)
+MARGINS: tuple[int, ...] = (0, 1)
 
 
 def tradeoff_curve(
@@ -38,59 +37,52 @@ def tradeoff_curve(
     targets: PromptTargets,
     prices: Sequence[float] = PRICES,
     margins: Sequence[int] | None = None,
-) -> list[dict[str, float]]:
-    """Replay the policy at each price (and margin): the accuracy-versus-tokens trade-off.
+    caps: Sequence[int | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Replay the policy at each price (margin and cap): the accuracy-versus-tokens trade-off.
 
     Parameters
     ----------
     policy
-        The policy (its grid, margin and tier settings).
+        The policy (its grid, margin, cap and tier settings).
     success, cost
         Held-out predictions for the prompts of ``targets``.
     targets
         The prompts' real runs.
     prices
         Prices to sweep.
-    margins
-        Margins to sweep; ``None`` keeps the policy's own.
+    margins, caps
+        Margins and caps (grid positions, ``None`` = no cap) to sweep; ``None`` keeps the
+        policy's own.
 
     Returns
     -------
     list of dict
-        One entry per (margin, price): ``price``, ``margin_steps``, ``accuracy``,
-        ``mean_tokens``, ``accuracy_kept``, ``tokens_saved``, and, when the prompts come in
-        several segments (source and kind of count), ``mean_segment_kept`` and
-        ``min_segment_kept``: the accuracy kept averaged over segments and on the worst one.
+        One entry per (cap, margin, price): ``price``, ``margin_steps``, ``cap_index``,
+        ``accuracy``, ``mean_tokens``, ``accuracy_kept``, ``tokens_saved``, and, when the
+        prompts come in several segments (source and kind of count), ``mean_segment_kept``,
+        ``min_segment_kept`` and ``mean_segment_saved`` (each segment weighing the same)
+        (:class:`~budgetrouter.train.grid_replay.GridReplay`).
     """
     import numpy as np
 
-    segments = []
-    if "segment" in targets.prompts and targets.prompts["segment"].nunique() > 1:
-        codes = targets.prompts["segment"].factorize()[0]
-        segments = [np.flatnonzero(codes == k) for k in range(codes.max() + 1)]
-        parts = [targets.subset(rows) for rows in segments]
-    out = []
-    for margin in (policy.margin_steps,) if margins is None else margins:
-        for price in prices:
-            budgets = policy.budgets(success, cost, price, margin)
-            r = replay(targets, budgets)
-            point = {
-                "price": float(price),
-                "margin_steps": int(margin),
-                "accuracy": r.accuracy,
-                "mean_tokens": r.mean_tokens,
-                "accuracy_kept": r.accuracy_kept,
-                "tokens_saved": r.tokens_saved,
-            }
-            if segments:
-                kept = [
-                    replay(part, budgets[rows]).accuracy_kept
-                    for rows, part in zip(segments, parts, strict=True)
-                ]
-                point["mean_segment_kept"] = float(np.mean(kept))
-                point["min_segment_kept"] = min(kept)
-            out.append(point)
+    from budgetrouter.train.grid_replay import GridReplay
+
+    scorer = GridReplay(targets, policy.budgets_at(np.arange(len(policy.grid))))
+    out: list[dict[str, Any]] = []
+    for cap in (policy.cap_index,) if caps is None else caps:
+        for margin in (policy.margin_steps,) if margins is None else margins:
+            for price in prices:
+                chosen = policy.choose(success, cost, price, margin, cap)
+                point = {"price": float(price), "margin_steps": int(margin), "cap_index": cap}
+                out.append({**point, **scorer.score(chosen)})
     return out
+
+
+def cap_candidates(policy: TierPolicy) -> list[int | None]:
+    """The caps calibration tries: none, and every long budget of the grid (positions)."""
+    short = policy.tiers.short_max_tokens
+    return [None, *(i for i, b in enumerate(policy.grid) if short < b < math.inf)]
 
 
 def calibrate(
@@ -103,12 +95,14 @@ def calibrate(
     max_mean_tokens: float | None = None,
     margins: Sequence[int] = MARGINS,
 ) -> TierPolicy:
-    """Choose the price and margin that meet the operator's target on held-out predictions.
+    """Choose the price, margin and cap that meet the operator's target on held-out predictions.
 
-    With ``target_accuracy``: the (price, margin) with the fewest tokens whose replay keeps at
-    least that share of always-long accuracy averaged over the prompts' segments (source and
-    kind of count, each weighing the same; overall when there is one), with no segment more
-    than :data:`SEGMENT_SLACK` below it.
+    With ``target_accuracy``: the (price, margin, cap) that saves the most tokens (on average
+    over the prompts' segments, source and kind of count, each weighing the same; overall when
+    there is one) whose replay keeps at least that share of always-long accuracy on the same
+    average, with no segment more than :data:`SEGMENT_SLACK` below it. The caps tried are none
+    and every long budget of the grid (:func:`cap_candidates`): with price 0 a cap is one fixed
+    budget for every prompt, so the fixed budgets are among the policies tried.
     With ``max_mean_tokens``: the one with the most accuracy whose mean tokens per run stay
     within it.
 
@@ -128,15 +122,17 @@ def calibrate(
     Returns
     -------
     TierPolicy
-        The policy with the calibrated price and margin, and the measured trade-off at that
-        margin.
+        The policy with the calibrated price, margin and cap, and the measured trade-off at
+        that margin and cap.
 
     Raises
     ------
     ConfigError
         If nothing reaches the target; the message says what is reachable.
     """
-    curve = tradeoff_curve(policy, success, cost, targets, margins=margins)
+    curve = tradeoff_curve(
+        policy, success, cost, targets, PRICES[::2], margins, cap_candidates(policy)
+    )
     if max_mean_tokens is not None:
         ok = [p for p in curve if p["mean_tokens"] <= max_mean_tokens]
         if not ok:
@@ -156,11 +152,10 @@ def calibrate(
                 f"No price keeps {target_accuracy:.1%} of always-long accuracy; the most this "
                 f"router keeps is {most:.2%}. Lower the target or retrain"
             )
-        best = max(ok, key=lambda p: (p["tokens_saved"], p["price"]))
-    margin = int(best["margin_steps"])
-    return policy.with_calibration(
-        best["price"], margin, [p for p in curve if p["margin_steps"] == margin]
-    )
+        best = max(ok, key=lambda p: (_saved(p), p["price"]))
+    margin, cap = int(best["margin_steps"]), best["cap_index"]
+    chosen = [p for p in curve if p["margin_steps"] == margin and p["cap_index"] == cap]
+    return policy.with_calibration(best["price"], margin, chosen, cap)
 
 
 #: How far below the accuracy target one segment (source and kind of count) may fall while the
@@ -168,7 +163,12 @@ def calibrate(
 SEGMENT_SLACK = 0.02
 
 
-def _kept(point: dict[str, float]) -> float:
+def _saved(point: dict[str, Any]) -> float:
+    """The tokens saved calibration maximises: on average over segments, as the target."""
+    return float(point.get("mean_segment_saved", point["tokens_saved"]))
+
+
+def _kept(point: dict[str, Any]) -> float:
     """The accuracy kept that calibration holds to the target (see :func:`calibrate`)."""
     return min(
         point.get("mean_segment_kept", point["accuracy_kept"]),
