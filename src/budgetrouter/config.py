@@ -24,8 +24,8 @@ DEFAULT_BUDGET_GRID: tuple[int, ...] = (
 
 #: The LightGBM settings every model starts from (TrainConfig and the estimators' defaults).
 LGBM_DEFAULTS: dict[str, Any] = {
-    "n_estimators": 150,
-    "learning_rate": 0.1,
+    "n_estimators": 100,
+    "learning_rate": 0.15,
     "num_leaves": 31,
     "min_child_samples": 50,
     "colsample_bytree": 0.5,
