@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter.train.metrics import curve_summary
+from budgetrouter.train.metrics import KEPT_LEVELS, curve_summary, curve_table, pct
 from budgetrouter.train.replay import replay
 
 if TYPE_CHECKING:
@@ -129,10 +129,6 @@ def balanced_markdown(view: Mapping[str, Any]) -> list[str]:
     """The Markdown section of a :func:`balanced_view` (empty for an empty view)."""
     if not view:
         return []
-
-    def pct(x: float | None) -> str:
-        return "n/a" if x is None else f"{100 * x:.1f}%"
-
     router, fixed = view["router"], view.get("fixed") or {}
     tiers = router["tier_share"]
     lines = [
@@ -165,15 +161,8 @@ def balanced_markdown(view: Mapping[str, Any]) -> list[str]:
         f"Tiers of the held-out prompts: none {pct(tiers['none'])}, short "
         f"{pct(tiers['short'])}, long {pct(tiers['long'])}.",
         "",
-        "| policy, swept | saved at 95% kept | at 98% | at 99% | area under curve |",
-        "|---|---|---|---|---|",
     ]
-    for name, c in view["curves"].items():
-        s = c["summary"]
-        lines.append(
-            f"| {name} | {pct(s['saved_at_95'])} | {pct(s['saved_at_98'])} | "
-            f"{pct(s['saved_at_99'])} | {s['auc']:.3f} |"
-        )
+    lines += curve_table(view["curves"], KEPT_LEVELS[:-1])
     return lines
 
 

@@ -158,12 +158,10 @@ def _model_aware(
 
 def loso_markdown(report: Mapping[str, Any]) -> list[str]:
     """The Markdown section of :func:`leave_one_source_out` (empty when there is none)."""
+    from budgetrouter.train.metrics import pct
+
     if not report:
         return []
-
-    def pct(x: float | None) -> str:
-        return "n/a" if x is None else f"{100 * x:.1f}%"
-
     lines = [
         "",
         "## Leave one source out",

@@ -22,6 +22,28 @@ if TYPE_CHECKING:
 KEPT_LEVELS: tuple[float, ...] = (0.95, 0.98, 0.99, 1.0)
 
 
+def pct(x: float | None) -> str:
+    """A share as a percentage with one decimal (``n/a`` for ``None`` or NaN)."""
+    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.1f}%"
+
+
+def curve_table(
+    curves: Mapping[str, Mapping[str, Mapping[str, float]]], levels: Sequence[float] = KEPT_LEVELS
+) -> list[str]:
+    """Markdown rows of the swept curves' summaries: saved at each level of kept, and area."""
+    names = [f"saved at {round(100 * levels[0])}% kept"]
+    names += [f"at {round(100 * x)}%" for x in levels[1:]]
+    lines = [
+        "| policy | " + " | ".join(names) + " | area under curve |",
+        "|---" * (len(levels) + 2) + "|",
+    ]
+    for name, c in curves.items():
+        s = c["summary"]
+        saved = [pct(s[f"saved_at_{round(100 * x)}"]) for x in levels]
+        lines.append(f"| {name} | " + " | ".join(saved) + f" | {s['auc']:.3f} |")
+    return lines
+
+
 def policy_metrics(targets: PromptTargets, budgets: np.ndarray) -> dict[str, float]:
     """Replay metrics of one policy plus its share of the oracle's saving at equal accuracy."""
     r = replay(targets, budgets).to_dict()

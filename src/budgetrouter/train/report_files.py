@@ -45,7 +45,9 @@ def _json_default(value: object) -> object:
 
 
 def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+    from budgetrouter.train.metrics import pct
+
+    return pct(x)
 
 
 def _by_source(report: Mapping[str, Any]) -> list[str]:
@@ -120,6 +122,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     """A Markdown summary of a report (tables of policies, curves and breakdowns)."""
     from budgetrouter.train.balanced import balanced_markdown
     from budgetrouter.train.loso import loso_markdown
+    from budgetrouter.train.metrics import curve_table
 
     lines = [
         "# budgetrouter evaluation",
@@ -143,15 +146,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         "",
         "## Trade-off curves (knob swept on the same held-out predictions)",
         "",
-        "| policy | saved at 95% kept | at 98% | at 99% | at 100% | area under curve |",
-        "|---|---|---|---|---|---|",
     ]
-    for name, c in report["curves"].items():
-        s = c["summary"]
-        lines.append(
-            f"| {name} | {_pct(s['saved_at_95'])} | {_pct(s['saved_at_98'])} | "
-            f"{_pct(s['saved_at_99'])} | {_pct(s['saved_at_100'])} | {s['auc']:.3f} |"
-        )
+    lines += curve_table(report["curves"])
     lines += balanced_markdown(report.get("balanced", {}))
     lines += loso_markdown(report.get("leave_one_source_out", {}))
     lines += _by_source(report) + _levels(report)
