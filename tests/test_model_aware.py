@@ -234,3 +234,43 @@ def test_a_level_model_refuses_levels_without_their_tokens():
         LevelModel({"m": ladder}, {"m": [100.0, 900.0]}, 1.5)
     model = LevelModel({"m": ladder}, {"m": [100.0, 900.0]}, 0.5)
     assert LevelModel.from_dict(model.to_dict()).buys == model.buys
+
+
+@pytest.mark.parametrize(
+    "buys, match",
+    [
+        ([900.0, 100.0], "at least the tokens of a lower one"),
+        ([100.0, float("nan")], "finite non-negative"),
+        ([-1.0, 100.0], "finite non-negative"),
+        ("12", "a list of 2"),
+        ([100.0], "a list of 2"),
+    ],
+)
+def test_a_level_model_refuses_tokens_that_are_not_a_ladder(buys, match):
+    from budgetrouter.level_model import LevelModel
+    from budgetrouter.levels import Level, ModelLevels
+
+    ladder = ModelLevels("m", (Level("low", effort="low"), Level("high", effort="high")))
+    with pytest.raises(ConfigError, match=match):
+        LevelModel({"m": ladder}, {"m": buys}, 0.5)
+
+
+def test_a_level_models_record_is_checked_field_by_field():
+    import numpy as np
+
+    from budgetrouter.level_model import LevelModel
+    from budgetrouter.levels import Level, ModelLevels
+
+    ladder = ModelLevels("m", (Level("low", effort="low"), Level("high", effort="high")))
+    good = LevelModel({"m": ladder}, {"m": [100.0, 900.0]}, np.float32(0.5)).to_dict()
+    assert LevelModel.from_dict(good).share == 0.5
+    for key in ("buys", "share", "models"):
+        with pytest.raises(ConfigError, match=key):
+            LevelModel.from_dict({k: v for k, v in good.items() if k != key})
+    for bad in (True, None, 1.5):
+        with pytest.raises(ConfigError, match="share"):
+            LevelModel.from_dict({**good, "share": bad})
+    with pytest.raises(ConfigError, match="upper"):
+        LevelModel.from_dict({**good, "upper": {"m": [1.0]}})
+    with pytest.raises(ConfigError, match="not known"):
+        LevelModel.from_dict({**good, "buys": {**good["buys"], "other": [1.0, 2.0]}})

@@ -15,11 +15,13 @@ accuracy on held-out prompts, on average over the models.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._checks import is_number
 from budgetrouter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -63,14 +65,36 @@ class LevelModel:
         capabilities: Mapping[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.models = dict(sorted(models.items()))
-        self.buys = {m: [float(x) for x in buys[m]] for m in self.models if m in buys}
+        if not isinstance(buys, Mapping):
+            raise ConfigError(f"buys must map each model to its levels' tokens, got {buys!r}")
+        extra = sorted(set(buys) - set(self.models))
+        if extra:
+            raise ConfigError(f"buys name models that are not known: {extra}")
+        self.buys = {}
         for name, levels in self.models.items():
-            if len(self.buys.get(name, ())) != len(levels.levels):
+            if name not in buys:
                 raise ConfigError(f"{name}: need the tokens each of its levels buys")
-        if not (isinstance(share, int | float) and 0.0 <= share <= 1.0):
+            tokens = _tokens(f"{name}: the tokens each of its levels buys", buys[name], levels)
+            if any(b < a for a, b in itertools.pairwise(tokens)):
+                raise ConfigError(
+                    f"{name}: a higher level must buy at least the tokens of a lower one, got "
+                    f"{tokens}"
+                )
+            self.buys[name] = tokens
+        if not is_number(share) or not 0.0 <= float(share) <= 1.0:
             raise ConfigError(f"share must be a number in [0, 1], got {share!r}")
         self.share = float(share)
-        self.upper = {m: [float(x) for x in v] for m, v in (upper or {}).items()}
+        if upper is not None and not isinstance(upper, Mapping):
+            raise ConfigError(f"upper must map known models to tokens per level, got {upper!r}")
+        self.upper = {}
+        for name, values in (upper or {}).items():
+            if name not in self.models:
+                raise ConfigError(f"upper names a model that is not known: {name!r}")
+            self.upper[name] = _tokens(
+                f"{name}: the upper tokens of its levels", values, self.models[name], nan_ok=True
+            )
+        if capabilities is not None and not isinstance(capabilities, Mapping):
+            raise ConfigError(f"capabilities must map models to rows, got {capabilities!r}")
         self.capabilities = dict(capabilities or {})
 
     def knows(self, model: str) -> bool:
@@ -215,15 +239,44 @@ class LevelModel:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LevelModel:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Raises
+        ------
+        ConfigError
+            If a field is missing or malformed (it is named).
+        """
         from budgetrouter.levels import ModelLevels
 
-        models = {d["model"]: ModelLevels.from_dict(d) for d in data["models"]}
+        missing = [k for k in ("models", "buys", "share") if k not in data]
+        if missing:
+            raise ConfigError(f"the known models' record lacks {missing}")
+        try:
+            models = {d["model"]: ModelLevels.from_dict(d) for d in data["models"]}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"a known model's levels are malformed: {exc!r}") from exc
+        upper = data.get("upper") or {}
+        if not isinstance(upper, Mapping):
+            raise ConfigError(f"upper must map known models to tokens per level, got {upper!r}")
         upper = {
-            m: [math.nan if x is None else float(x) for x in v]
-            for m, v in data.get("upper", {}).items()
+            m: [math.nan if x is None else x for x in v] if isinstance(v, list) else v
+            for m, v in upper.items()
         }
-        return cls(models, data["buys"], float(data["share"]), upper, data.get("capabilities"))
+        return cls(models, data["buys"], data["share"], upper, data.get("capabilities"))
+
+
+def _tokens(what: str, values: object, levels: ModelLevels, nan_ok: bool = False) -> list[float]:
+    """One finite, non-negative token count per level (NaN allowed with ``nan_ok``)."""
+    n = len(levels.levels)
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or len(values) != n:
+        raise ConfigError(f"{what}: need a list of {n} token counts, got {values!r}")
+    out = []
+    for x in values:
+        ok = is_number(x) and float(x) >= 0
+        if not ok and not (nan_ok and isinstance(x, float) and math.isnan(x)):
+            raise ConfigError(f"{what}: need finite non-negative token counts, got {values!r}")
+        out.append(float(x))
+    return out
 
 
 def _whole(value: float) -> int | None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._checks import is_int
 from budgetrouter.decision import Tier, TierRules
 from budgetrouter.errors import ConfigError
 
@@ -68,13 +69,13 @@ class TierPolicy:
             raise ConfigError(
                 f"margin_steps must be a non-negative integer, got {self.margin_steps!r}"
             )
-        if self.cap_index is not None and not (
-            isinstance(self.cap_index, int) and 0 < self.cap_index < len(self.grid)
-        ):
-            raise ConfigError(
-                f"cap_index must be None or a grid position in 1..{len(self.grid) - 1}, got "
-                f"{self.cap_index!r}"
-            )
+        if self.cap_index is not None:
+            if not is_int(self.cap_index) or not 0 < int(self.cap_index) < len(self.grid):
+                raise ConfigError(
+                    f"cap_index must be None or a grid position in 1..{len(self.grid) - 1} "
+                    f"(an integer), got {self.cap_index!r}"
+                )
+            object.__setattr__(self, "cap_index", int(self.cap_index))
 
     def choose(
         self,

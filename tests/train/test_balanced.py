@@ -88,3 +88,26 @@ def test_leave_one_source_out_routes_each_source_with_the_others():
         assert aware["models"] == 2 and 0 < aware["accuracy_kept"] <= 1.5
     assert any("Leave one source out" in line for line in loso_markdown(report))
     assert "loso_one_tokens_saved" in loso_metrics(report)
+
+
+def test_a_cap_index_is_a_grid_position_not_a_bool():
+    from budgetrouter.errors import ConfigError
+    from budgetrouter.policy import TierPolicy
+
+    policy = base_policy(TINY)
+    assert TierPolicy.from_dict({**policy.to_dict(), "cap_index": np.int64(3)}).cap_index == 3
+    for bad in (True, 0, -1, len(policy.grid), 2.5, "2"):
+        with pytest.raises(ConfigError, match="cap_index"):
+            TierPolicy.from_dict({**policy.to_dict(), "cap_index": bad})
+
+
+def test_a_source_no_run_solves_is_left_out_of_the_average(two_sources):
+    dead = two_sources[two_sources["source"] == "small"].assign(source="dead", correct=False)
+    dead = dead.assign(prompt="dead " + dead["prompt"], group="dead-" + dead["group"])
+    targets = build_targets(pd.concat([two_sources, dead], ignore_index=True))
+    assert [name for name, _, _ in segment_parts(targets)] == ["big", "small"]
+    policy = base_policy(TINY)
+    scorer = GridReplay(targets, policy.budgets_at(np.arange(len(policy.grid))))
+    chosen = np.zeros(targets.n_prompts, dtype=int)
+    parts = balanced_replay(segment_parts(targets), policy.budgets_at(chosen))
+    assert scorer.score(chosen)["mean_segment_kept"] == pytest.approx(parts["accuracy_kept"])

@@ -94,6 +94,27 @@ def test_per_prompt_targets_on_the_cluster_equal_the_single_machine_ones(client,
         np.testing.assert_allclose(got[f"share{j}"], want[f"share{j}"])
 
 
+def test_runs_with_no_model_are_solvers_of_their_own_across_files(client, tmp_path):
+    import pandas as pd
+
+    from budgetrouter.train import build_targets
+    from budgetrouter.train.dask_cluster import read_observations_dask
+    from budgetrouter.train.dask_targets import prompt_targets_dask
+
+    rows = [(400, True), (100, False)], [(50, True), (800, True)]
+    files = []
+    for i, runs in enumerate(rows):
+        path = tmp_path / f"part-{i}.jsonl"
+        frame = pd.DataFrame(runs, columns=["reasoning_tokens", "correct"])
+        frame.assign(prompt="p", group="g").to_json(path, orient="records", lines=True)
+        files.append(path)
+    grid = budget_grid(TrainConfig())
+    got = prompt_targets_dask(read_observations_dask(files), grid).compute()
+    want = build_targets(read_observations(files))
+    assert got["solvers"].tolist() == [3.0]
+    assert got["needed_tokens"].tolist() == want.prompts["needed_tokens"].tolist() == [400.0]
+
+
 def test_projection_from_the_distributed_covariance_matches_the_svd():
     import dask.array as da
 

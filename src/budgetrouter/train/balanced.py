@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 
 
 def segment_parts(targets: PromptTargets) -> list[tuple[str, np.ndarray, PromptTargets]]:
-    """Each segment (source and kind of count): its name, prompt rows and targets."""
+    """Each segment (source and kind of count): its name, prompt rows and targets.
+
+    A segment with no correct run has no accuracy to keep and is left out (all of them when
+    every segment is so).
+    """
     import numpy as np
 
     if "segment" not in targets.prompts:
@@ -34,7 +38,8 @@ def segment_parts(targets: PromptTargets) -> list[tuple[str, np.ndarray, PromptT
     for name, rows in targets.prompts.groupby("segment").indices.items():
         rows = np.asarray(rows)
         out.append((str(name), rows, targets.subset(rows)))
-    return out
+    solved = [part for part in out if part[2].run_correct.sum() > 0]
+    return solved or out
 
 
 def balanced_replay(

@@ -23,10 +23,16 @@ if TYPE_CHECKING:
 _KEYS = ("group", "category", "difficulty")
 
 
-def _run_columns(frame: pd.DataFrame, grid: np.ndarray, none_max_tokens: int) -> pd.DataFrame:
+def _run_columns(
+    frame: pd.DataFrame,
+    grid: np.ndarray,
+    none_max_tokens: int,
+    partition_info: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """Per-run shares of the per-(prompt, model) targets (:func:`run_outcomes`, :func:`run_curves`).
 
-    A run with no model is a solver of its own (its model column becomes ``run:<row>``).
+    A run with no model is a solver of its own: its model column becomes
+    ``run:<partition>:<row>``, unique across the files (Dask passes ``partition_info``).
     """
     import numpy as np
     import pandas as pd
@@ -35,7 +41,8 @@ def _run_columns(frame: pd.DataFrame, grid: np.ndarray, none_max_tokens: int) ->
     correct = frame["correct"].to_numpy(dtype="float64")
     solved_tokens, _ = run_outcomes(tokens, correct, none_max_tokens)
     success, cost, _ = run_curves(tokens, correct, grid)
-    own = pd.Series([f"run:{i}" for i in frame.index], index=frame.index, dtype="string")
+    part = (partition_info or {}).get("number", 0)
+    own = pd.Series([f"run:{part}:{i}" for i in frame.index], index=frame.index, dtype="string")
     columns: dict[str, Any] = {
         "prompt": frame["prompt"].to_numpy(),
         "model": frame["model"].astype("string").fillna(own).to_numpy(),

@@ -204,9 +204,19 @@ def evaluate_levels(
             logger.info("model %s is not one the bundle knows: model-agnostic decisions", model)
             aware[model] = agnostic_levels(r, agnostic[model], tiers)
             continue
+        ladder = router.levels.models[known]
+        if r.levels != ladder:
+            logger.info(
+                "model %s was run at other levels than the bundle knows (%s, not %s): "
+                "model-agnostic decisions",
+                model,
+                [lv.label for lv in r.levels.levels],
+                [lv.label for lv in ladder.levels],
+            )
+            aware[model] = agnostic_levels(r, agnostic[model], tiers)
+            continue
         X = prompt_features(list(r.prompts), embeddings[rows], router.models.projection)
         success = router.models.curves.predict(X)[0]
-        ladder = router.levels.models[known]
         grid = router.models.curves.grid
         aware[model] = np.array(
             [
@@ -214,5 +224,11 @@ def evaluate_levels(
                 for k in router.levels.levels_for(success, grid, known)
             ]
         )
-    decided = {m for m in runs if router.levels is not None and router.levels.resolve(m)}
+    decided = {
+        m
+        for m, r in runs.items()
+        if router.levels is not None
+        and (known := router.levels.resolve(m)) is not None
+        and router.levels.models[known] == r.levels
+    }
     return level_report(runs, aware, agnostic, np.asarray(router.policy.grid), tiers, decided)

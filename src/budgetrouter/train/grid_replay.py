@@ -66,7 +66,8 @@ class GridReplay:
 
         Returns ``accuracy``, ``mean_tokens``, ``accuracy_kept``, ``tokens_saved`` over all
         runs, and ``mean_segment_kept``, ``min_segment_kept`` and ``mean_segment_saved`` over
-        the segments (each weighing the same) when there are several.
+        the segments (each weighing the same; one with no correct run is left out) when there
+        are several.
         """
         import numpy as np
 
@@ -86,7 +87,9 @@ class GridReplay:
             "tokens_saved": float(saved[-1]),
         }
         if self.n_segments > 1:
-            out["mean_segment_kept"] = float(np.mean(kept[:-1]))
-            out["min_segment_kept"] = float(np.min(kept[:-1]))
-            out["mean_segment_saved"] = float(np.mean(saved[:-1]))
+            live = top_acc[:-1] > 0  # a segment with no correct run has no accuracy to keep
+            live = live if live.any() else np.ones_like(live)
+            out["mean_segment_kept"] = float(np.mean(kept[:-1][live]))
+            out["min_segment_kept"] = float(np.min(kept[:-1][live]))
+            out["mean_segment_saved"] = float(np.mean(saved[:-1][live]))
         return out

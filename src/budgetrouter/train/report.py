@@ -165,7 +165,9 @@ def build_report(
         outcome = (
             f"the router matches it ({gap:+.1f} points)"
             if abs(gap) < 0.05
-            else f"the router {'beats' if gap > 0 else 'does not beat'} it by {gap:+.1f} points"
+            else f"the router beats it by {gap:.1f} points"
+            if gap > 0
+            else f"the router saves {-gap:.1f} points less"
         )
         verdict.append(
             f"At {_pct(kept)} of always-long accuracy the router saves {_pct(mine)} of "
