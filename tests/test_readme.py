@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -25,5 +27,8 @@ def test_readme_forecast_example_runs(tiny_bundle):
     namespace: dict = {"router": Router.load(tiny_bundle)}
     exec(compile(code, "README.md", "exec"), namespace)
     f = namespace["f"]
-    assert f.model == "o4-mini" and f.cost_usd > 0 and f.latency_s > 0
+    assert f.model == "o4-mini" and f.usd_per_million > 0 and f.price_source
+    # priced as forecast: tokens x USD per million output tokens
+    assert f.cost_usd == pytest.approx(f.tokens * f.usd_per_million / 1e6)
+    assert f.cost_usd >= 0 and f.latency_s >= 0
     assert f.tokens_upper >= f.tokens
