@@ -25,7 +25,7 @@ install: $(VENV)/.installed-run
 
 install-dev: $(VENV)/.installed-dev
 
-# Train the default router on the five bundled sources (tracked in MLflow, held-out report in
+# Train the default router on the six bundled sources (tracked in MLflow, held-out report in
 # reports/default/), then route example prompts: model-agnostic and for two named models.
 run: install
 	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER) --out $(BUNDLE) --report reports/default

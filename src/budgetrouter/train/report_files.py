@@ -44,6 +44,11 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def _cell(text: str) -> str:
+    """A value for a Markdown table cell (a ``|`` in it would split the row)."""
+    return text.replace("|", "\\|")
+
+
 def _pct(x: float) -> str:
     from budgetrouter.train.metrics import pct
 
@@ -186,7 +191,7 @@ def markdown(report: Mapping[str, Any]) -> str:
         ]
         for value, m in table.items():
             lines.append(
-                f"| {value} | {m['prompts']} | {_pct(m['accuracy_kept'])} | "
+                f"| {_cell(value)} | {m['prompts']} | {_pct(m['accuracy_kept'])} | "
                 f"{_pct(m['tokens_saved'])} | {_pct(m['fixed_accuracy_kept'])} | "
                 f"{_pct(m['fixed_tokens_saved'])} |"
             )
