@@ -25,18 +25,15 @@ Importing this module imports LiteLLM, which fetches its model cost map from Git
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from budgetrouter._optional import require
 from budgetrouter.clients.core import route_call
-from budgetrouter.clients.failures import FAIL_OPEN, LOG_ERRORS, Warnings
+from budgetrouter.clients.failures import FAIL_OPEN, Warnings
 from budgetrouter.clients.kwargs import first_max_tokens, merger, user_text
-from budgetrouter.decision import Decision
 from budgetrouter.errors import ConfigError
+from budgetrouter.integrations.litellm_outcomes import LiteLLMOutcomes
 from budgetrouter.integrations.litellm_request import (
     CHAT_STREAMS,
     THINKING,
@@ -45,10 +42,8 @@ from budgetrouter.integrations.litellm_request import (
     litellm_params,
     plan_of,
     provider_of,
-    same_rules,
     with_plan,
 )
-from budgetrouter.providers import reasoning_usage
 
 if TYPE_CHECKING:
     from budgetrouter.outcomes import OutcomeLog
@@ -120,9 +115,8 @@ class BudgetRouterCallback(_CustomLogger):
         self.router = router
         self.log = log
         self.strict = bool(strict)
-        self._lock = threading.Lock()
         self._warnings = Warnings(self.strict, logger)
-        self._logged: OrderedDict[str, None] = OrderedDict()
+        self._outcomes = None if log is None else LiteLLMOutcomes(log, self._warnings)
 
     def apply(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """A chat call's LiteLLM arguments with the decision's thinking parameters set.
@@ -243,8 +237,7 @@ class BudgetRouterCallback(_CustomLogger):
 
     def _record(self, kwargs: Mapping[str, Any], response: Any) -> None:
         params = kwargs.get("litellm_params") or {}
-        plan = plan_of(params)
-        if plan is None:
+        if plan_of(params) is None:
             if kwargs.get("call_type") == "completion" and not params.get("acompletion"):
                 self._fail(
                     "litellm.completion (sync) was not routed: it runs no hook that can set "
@@ -252,38 +245,8 @@ class BudgetRouterCallback(_CustomLogger):
                     None,
                 )
             return
-        if plan["decision"] is None or self.log is None or not self._first(kwargs):
-            return
-        try:
-            prompt = user_text(kwargs.get("messages"))
-            if digest(prompt) != plan["prompt_sha1"]:
-                raise ConfigError(
-                    "the call's logged messages are not the routed ones (LiteLLM's message "
-                    "redaction is on, or a hook changed them)"
-                )
-            answered = provider_of(kwargs.get("model"), kwargs.get("custom_llm_provider"))
-            if not same_rules(answered, (plan["provider"], plan["model"])):
-                raise ConfigError(f"answered by {answered[1]!r}, routed for {plan['model']!r}")
-            usage = reasoning_usage(response, self.log.count_tokens, provider="openai")
-            self.log.record(
-                prompt, Decision(**plan["decision"]), response, model=plan["model"],
-                usage=replace(usage, provider=plan["provider"]), extra=plan["row"],
-            )  # fmt: skip
-        except LOG_ERRORS as err:
-            self._fail(f"{plan['model']}: the outcome was not logged", err)
-
-    def _first(self, kwargs: Mapping[str, Any]) -> bool:
-        """Whether this is the first success event of the call (LiteLLM's ``litellm_call_id``)."""
-        call = kwargs.get("litellm_call_id")
-        if not isinstance(call, str):
-            return True
-        with self._lock:
-            if call in self._logged:
-                return False
-            self._logged[call] = None
-            if len(self._logged) > 4096:
-                self._logged.popitem(last=False)
-        return True
+        if self._outcomes is not None:
+            self._outcomes.record(kwargs, response)
 
     def _fail(self, what: str, err: Exception | None) -> None:
         """Raise ``err`` (``strict=True``), or warn that ``what`` happened (once, then debug)."""
