@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from budgetrouter.decision import Decision, TierRules
     from budgetrouter.levels import ModelLevels
+    from budgetrouter.policy import TierPolicy
 
 
 class LevelModel:
@@ -206,16 +207,19 @@ class LevelModel:
     def decide_all(
         self,
         success: np.ndarray,
-        grid: np.ndarray,
+        policy: TierPolicy,
         models: Sequence[str | None],
-        rules: TierRules,
         base: Sequence[Decision],
     ) -> list[Decision]:
         """``base`` with each prompt named for a known model decided by :meth:`decide`.
 
-        ``success`` and ``base`` have one row per prompt; ``models[i]`` names prompt ``i``'s
-        model (``None``, or a model this does not know: its decision stays as it is).
+        ``success`` (curves on ``policy``'s grid) and ``base`` have one row per prompt;
+        ``models[i]`` names prompt ``i``'s model (``None``, or a model this does not know: its
+        decision stays as it is); ``policy`` gives the grid and the tier rules.
         """
+        import numpy as np
+
+        grid, rules = np.asarray(policy.grid), policy.tiers
         out = list(base)
         for name in dict.fromkeys(m for m in models if m is not None):
             known = self.resolve(name)

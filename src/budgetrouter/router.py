@@ -290,8 +290,7 @@ class Router:
         pred = self.models.predict(X, self.policy)
         out = pred.decisions(self.policy, self.version, models)
         if self.levels is not None:
-            grid = self.models.curves.grid
-            out = self.levels.decide_all(pred.success, grid, models, self.policy.tiers, out)
+            out = self.levels.decide_all(pred.success, self.policy, models, out)
         return out
 
     def _fallback(self, why: str) -> Decision:

@@ -14,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter.train.metrics import KEPT_LEVELS, curve_summary, curve_table, pct
+from budgetrouter.train.metrics import (
+    KEPT_LEVELS,
+    cheapest_at,
+    curve_summary,
+    curve_table,
+    pct,
+)
 from budgetrouter.train.replay import replay
 
 if TYPE_CHECKING:
@@ -66,11 +72,6 @@ def balanced_replay(
     }
 
 
-def _cheapest(points: Sequence[Mapping[str, Any]], kept: float) -> dict[str, Any] | None:
-    ok = [p for p in points if p["accuracy_kept"] >= kept - 1e-9]
-    return dict(max(ok, key=lambda p: p["tokens_saved"])) if ok else None
-
-
 def balanced_view(
     targets: PromptTargets,
     budgets: np.ndarray,
@@ -117,12 +118,12 @@ def balanced_view(
         curves[name] = [balanced_replay(parts, b) for b in candidates]
     none_kept = balanced_replay(parts, np.zeros(n))["accuracy_kept"]
     out: dict[str, Any] = {"router": router}
-    fixed = _cheapest(curves["fixed budget"], kept)
+    fixed = cheapest_at(curves["fixed budget"], kept)
     out["fixed"] = fixed
     out["saved_over_fixed"] = router["tokens_saved"] - (fixed["tokens_saved"] if fixed else 0.0)
     for name in swept:
         if name != "router":
-            out[f"{name}_at_router_accuracy"] = _cheapest(curves[name], kept)
+            out[f"{name}_at_router_accuracy"] = cheapest_at(curves[name], kept)
     out["curves"] = {
         name: {"summary": curve_summary(points, none_kept), "points": points}
         for name, points in curves.items()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from budgetrouter.decision import TIER_NAMES
 from budgetrouter.train.replay import oracle_budgets, replay
@@ -42,6 +42,12 @@ def curve_table(
         saved = [pct(s[f"saved_at_{round(100 * x)}"]) for x in levels]
         lines.append(f"| {name} | " + " | ".join(saved) + f" | {s['auc']:.3f} |")
     return lines
+
+
+def cheapest_at(points: Sequence[Mapping[str, Any]], kept: float) -> dict[str, Any] | None:
+    """The swept point that saves the most tokens while keeping ``kept``; ``None`` if none does."""
+    ok = [p for p in points if p["accuracy_kept"] >= kept - 1e-9]
+    return dict(max(ok, key=lambda p: p["tokens_saved"])) if ok else None
 
 
 def policy_metrics(targets: PromptTargets, budgets: np.ndarray) -> dict[str, float]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter.train.metrics import (
     breakdown,
+    cheapest_at,
     confusion,
     curve_summary,
     policy_metrics,
@@ -53,11 +54,6 @@ def operating_point(targets: PromptTargets, budgets: np.ndarray) -> dict[str, An
         "saved_over_fixed": router.tokens_saved - fixed.tokens_saved,
         "oracle_share": (router.tokens_saved / oracle.tokens_saved) if oracle.tokens_saved else 0.0,
     }
-
-
-def _cheapest_at(points: Sequence[Mapping[str, float]], kept: float) -> dict[str, float] | None:
-    ok = [p for p in points if p["accuracy_kept"] >= kept - 1e-9]
-    return dict(min(ok, key=lambda p: p["mean_tokens"])) if ok else None
 
 
 def _pct(x: float) -> str:
@@ -145,7 +141,7 @@ def build_report(
         "oracle at router accuracy": {**op["oracle_at_router_accuracy"], "oracle_share": 1.0},
     }
     for name in ("prompt-length heuristic", "knn"):
-        best = _cheapest_at(sweeps.get(name, []), kept)
+        best = cheapest_at(sweeps.get(name, []), kept)
         if best is not None:
             policies[f"{name} at router accuracy"] = {
                 **best,
