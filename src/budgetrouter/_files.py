@@ -1,11 +1,15 @@
-"""File helpers of the bundle writer: a file's sha256 and an atomic swap of folders."""
+"""File helpers: a file's sha256, an atomic swap of folders, JSONL lines one by one."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from budgetrouter.errors import DataError
 
 
 def sha256_of(path: Path) -> str:
@@ -37,3 +41,41 @@ def replace_folder(tmp: Path, path: Path) -> None:
     finally:
         if path.exists():  # the new folder, or the previous one put back
             shutil.rmtree(old, ignore_errors=True)
+
+
+def jsonl_lines(path: str | Path) -> list[tuple[int, Any, str | None]]:
+    """Each non-blank line of a JSONL file: its 1-based number, its object, and its problem.
+
+    The problem is ``None`` for a JSON object, else what is wrong with the line (not UTF-8,
+    not JSON, not an object; its object is then ``None``): one bad line does not hide the
+    others. A byte-order mark before the first line is skipped.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = list(enumerate(handle, start=1))
+    except OSError as exc:
+        raise DataError(str(path), f"cannot be read ({exc})") from exc
+    out: list[tuple[int, Any, str | None]] = []
+    for lineno, data in raw:
+        try:  # line by line, so that one undecodable line does not hide the others
+            line = data.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            out.append((lineno, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append((lineno, None, f"invalid JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict):
+            out.append((lineno, None, "each line must be a JSON object"))
+            continue
+        out.append((lineno, record, None))
+    return out

@@ -3,7 +3,7 @@
 :class:`BudgetCurveModel` is two LightGBM models over (prompt features, log budget), both
 constrained to rise with the budget. Success is the share of the prompt's uncapped success
 that a budget keeps (the fraction of its correct runs that fit in the budget); cost is the
-mean reasoning tokens paid per run. Like the estimators of :mod:`budgetrouter.estimators`,
+mean reasoning tokens paid per run. Like the boosters of :mod:`budgetrouter.boosters`,
 its ``predict`` applies the inverse links (success clipped to [0, 1], ``expm1`` of the cost
 clipped at 0).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter.estimators import booster_predict, lgbm_params
+from budgetrouter.boosters import booster_predict, lgbm_params
 
 if TYPE_CHECKING:
     import lightgbm

@@ -1,4 +1,4 @@
-"""LightGBM estimators of what a prompt needs, and the one home of their inverse links.
+"""The scikit-learn estimators training fits (the ``train`` extra): what a prompt needs.
 
 * :class:`TokenBudgetRegressor`: a scikit-learn estimator, LightGBM quantile regression of
   ``log1p(needed tokens)`` (used for the median and an upper quantile);
@@ -8,8 +8,9 @@
 
 Every model exposes its fitted ``lightgbm.Booster`` (``booster_``) so a bundle can store it in
 LightGBM's native text format, and can be rebuilt from a booster with ``from_booster``. Each
-``predict`` applies its model's inverse link (``expm1`` clipped at 0, probabilities clipped to
-[0, 1]); training, evaluation and routing all predict through these methods. Defaults of the
+``predict`` applies its model's inverse link from :mod:`budgetrouter.boosters` (``expm1``
+clipped at 0, probabilities clipped to [0, 1]), as the :class:`~budgetrouter.boosters.BoosterModel`
+a bundle loads for routing does. Defaults of the
 LightGBM settings are :data:`budgetrouter.config.LGBM_DEFAULTS`.
 """
 
@@ -17,39 +18,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
-
+from budgetrouter._optional import require
+from budgetrouter.boosters import apply_link, booster_predict, lgbm_params
 from budgetrouter.config import LGBM_DEFAULTS
+
+require("sklearn", "train", "The scikit-learn estimators (training)")
+
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin  # noqa: E402
+from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
 
 if TYPE_CHECKING:
     import lightgbm
     import numpy as np
-
-
-def lgbm_params(
-    n_estimators: int = LGBM_DEFAULTS["n_estimators"],
-    learning_rate: float = LGBM_DEFAULTS["learning_rate"],
-    num_leaves: int = LGBM_DEFAULTS["num_leaves"],
-    min_child_samples: int = LGBM_DEFAULTS["min_child_samples"],
-    colsample_bytree: float = LGBM_DEFAULTS["colsample_bytree"],
-    random_state: int | None = 0,
-    n_jobs: int | None = None,
-) -> dict[str, Any]:
-    """LightGBM keyword arguments from the shared settings (``colsample_bytree`` per node)."""
-    return {
-        "n_estimators": n_estimators,
-        "learning_rate": learning_rate,
-        "num_leaves": num_leaves,
-        "min_child_samples": min_child_samples,
-        "subsample": 0.8,
-        "subsample_freq": 1,
-        "colsample_bytree": 1.0,
-        "feature_fraction_bynode": colsample_bytree,
-        "random_state": random_state,
-        "n_jobs": n_jobs,
-        "verbosity": -1,
-    }
 
 
 def _check_weight(sample_weight: Any, n: int) -> np.ndarray | None:
@@ -63,13 +43,6 @@ def _check_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     if np.any(w < 0) or not np.any(w > 0):
         raise ValueError("sample_weight must be non-negative and not all zero")
     return w
-
-
-def booster_predict(booster: lightgbm.Booster, X: np.ndarray) -> np.ndarray:
-    """Raw prediction of a LightGBM booster on one thread (what routing needs)."""
-    import numpy as np
-
-    return np.asarray(booster.predict(X, num_threads=1), dtype="float64")
 
 
 class _LightGBMEstimator(BaseEstimator):
@@ -170,9 +143,7 @@ class TokenBudgetRegressor(RegressorMixin, _LightGBMEstimator):
 
         The routing hot path calls this (sklearn's checks cost more than the boosters there).
         """
-        import numpy as np
-
-        return np.maximum(np.expm1(booster_predict(self.booster_, X)), 0.0)
+        return apply_link(booster_predict(self.booster_, X), "tokens")
 
     @classmethod
     def from_booster(cls, booster: lightgbm.Booster, quantile: float) -> TokenBudgetRegressor:
@@ -226,9 +197,7 @@ class NoThinkingClassifier(ClassifierMixin, _LightGBMEstimator):
 
         For a feature matrix the caller built (the routing hot path).
         """
-        import numpy as np
-
-        return np.clip(booster_predict(self.booster_, X), 0.0, 1.0)
+        return apply_link(booster_predict(self.booster_, X), "share")
 
     def predict(self, X: Any) -> np.ndarray:
         """Boolean labels: True when no thinking is more likely than not."""

@@ -41,6 +41,39 @@ _CODE = re.compile(r"```|\bdef |\breturn\b|\bfunction\b|[{};]\s*$", re.MULTILINE
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b", re.IGNORECASE)
 _PROOF = re.compile(r"\bprove\b|\bshow that\b|\bjustify\b", re.IGNORECASE)
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.", re.IGNORECASE)
+#: Substrings without one of which a pattern cannot match (ASCII text; lower-cased for the
+#: case-insensitive ones): a prompt with none of them skips the regular expression.
+_CODE_HINTS = ("```", "def ", "return", "function", "{", "}", ";")
+_COUNT_HINTS = ("how many", "count", "number of")
+_PROOF_HINTS = ("prove", "show that", "justify")
+_EXAMPLE_HINTS = ("example", "e.g.")
+_ASCII = bytes(range(128))
+_NOT_DIGIT = bytes(c for c in _ASCII if not chr(c).isdigit())
+_NOT_UPPER = bytes(c for c in _ASCII if not chr(c).isupper())
+_NOT_MATH = bytes(c for c in _ASCII if chr(c) not in _MATH)
+_NOT_PUNCT = bytes(c for c in _ASCII if chr(c) not in _PUNCT)
+
+
+def _char_counts(prompt: str) -> tuple[int, int, int, int]:
+    """Digits, upper-case letters, math symbols and punctuation marks in ``prompt``.
+
+    ASCII text (most prompts) is counted in C with ``bytes.translate``; other text char by char
+    (``str.isdigit`` and ``str.isupper`` also count non-ASCII digits and capitals).
+    """
+    if prompt.isascii():
+        raw = prompt.encode("ascii")
+        return (
+            len(raw.translate(None, _NOT_DIGIT)),
+            len(raw.translate(None, _NOT_UPPER)),
+            len(raw.translate(None, _NOT_MATH)),
+            len(raw.translate(None, _NOT_PUNCT)),
+        )
+    return (
+        sum(map(str.isdigit, prompt)),
+        sum(map(str.isupper, prompt)),
+        sum(prompt.count(ch) for ch in _MATH),
+        sum(prompt.count(ch) for ch in _PUNCT),
+    )
 
 
 #: Name of the last feature: 1 for hidden reasoning, 0 for visible step-by-step text.
@@ -56,23 +89,35 @@ def text_features(prompt: str) -> list[float]:
     """Cheap statistics of one prompt, in the order of :data:`TEXT_FEATURE_NAMES`."""
     n = max(1, len(prompt))
     numbers = _NUMBER.findall(prompt)
+    digits, upper, math_symbols, punct = _char_counts(prompt)
+    folded = prompt.lower() if prompt.isascii() else ""
     return [
         math.log1p(len(prompt)),
         math.log1p(len(prompt.split())),
         math.log1p(prompt.count("\n")),
-        sum(map(str.isdigit, prompt)) / n,
-        sum(map(str.isupper, prompt)) / n,
-        sum(prompt.count(ch) for ch in _MATH) / n,
-        sum(prompt.count(ch) for ch in _PUNCT) / n,
+        digits / n,
+        upper / n,
+        math_symbols / n,
+        punct / n,
         math.log1p(len(numbers)),
         float(max((len(x) for x in numbers), default=0)),
-        float(bool(_CODE.search(prompt))),
+        float(_matches(_CODE, prompt, prompt, _CODE_HINTS)),
         float(prompt.count("?")),
-        float(bool(_COUNT.search(prompt))),
-        float(bool(_PROOF.search(prompt))),
-        float(bool(_EXAMPLE.search(prompt))),
+        float(_matches(_COUNT, prompt, folded, _COUNT_HINTS)),
+        float(_matches(_PROOF, prompt, folded, _PROOF_HINTS)),
+        float(_matches(_EXAMPLE, prompt, folded, _EXAMPLE_HINTS)),
         float(_has_grid(prompt)),
     ]
+
+
+def _matches(pattern: re.Pattern[str], prompt: str, text: str, hints: tuple[str, ...]) -> bool:
+    """``pattern.search(prompt)``, skipped when ASCII ``text`` holds none of its ``hints``.
+
+    ``text`` is ``""`` for non-ASCII prompts: the pattern is then always searched.
+    """
+    if text and not any(h in text for h in hints):
+        return False
+    return pattern.search(prompt) is not None
 
 
 def _has_grid(prompt: str) -> bool:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
+    from budgetrouter.boosters import TrustedPredictor
     from budgetrouter.curves import BudgetCurveModel
     from budgetrouter.decision import Decision
-    from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor
     from budgetrouter.policy import TierPolicy
     from budgetrouter.projection import Projection
 
@@ -135,9 +135,9 @@ class RouterModels:
     """
 
     curves: BudgetCurveModel
-    median: TokenBudgetRegressor
-    upper: TokenBudgetRegressor
-    no_thinking: NoThinkingClassifier
+    median: TrustedPredictor
+    upper: TrustedPredictor
+    no_thinking: TrustedPredictor
     projection: Projection
 
     def predict(self, X: np.ndarray, policy: TierPolicy) -> Predictions:

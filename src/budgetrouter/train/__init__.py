@@ -15,17 +15,22 @@ Nothing here runs before a request; :mod:`budgetrouter` (the runtime) never impo
 - ``embedding_cache``: the on-disk cache of prompt embeddings.
 """
 
-from budgetrouter.train.calibration import calibrate
-from budgetrouter.train.data import data_digest, validate_observations
-from budgetrouter.train.evaluate import evaluate_bundle
-from budgetrouter.train.fit import TrainResult
-from budgetrouter.train.local import train_router
-from budgetrouter.train.readers import read_observations
-from budgetrouter.train.recalibrate import Recalibration, recalibrate
-from budgetrouter.train.report import build_report
-from budgetrouter.train.report_files import write_report
-from budgetrouter.train.retrain import RetrainResult, retrain
-from budgetrouter.train.targets import PromptTargets, build_targets
+from budgetrouter._optional import require
+
+for _module in ("pandas", "sklearn"):
+    require(_module, "train", "Training")
+
+from budgetrouter.train.calibration import calibrate  # noqa: E402
+from budgetrouter.train.data import data_digest, validate_observations  # noqa: E402
+from budgetrouter.train.evaluate import evaluate_bundle  # noqa: E402
+from budgetrouter.train.fit import TrainResult  # noqa: E402
+from budgetrouter.train.local import train_router  # noqa: E402
+from budgetrouter.train.readers import read_observations  # noqa: E402
+from budgetrouter.train.recalibrate import Recalibration, recalibrate  # noqa: E402
+from budgetrouter.train.report import build_report  # noqa: E402
+from budgetrouter.train.report_files import write_report  # noqa: E402
+from budgetrouter.train.retrain import RetrainResult, retrain  # noqa: E402
+from budgetrouter.train.targets import PromptTargets, build_targets  # noqa: E402
 
 __all__ = [
     "PromptTargets",

@@ -74,7 +74,7 @@ def train_router_dask(
         calibration folds; ``n_outer_folds`` is not used.
     embedder
         The prompt embedder (its spec is sent to the workers, which load it once each);
-        defaults to the packaged MiniLM.
+        defaults to ``minilm-static-64``, the packaged default router's.
     exclude_groups
         Task families left out of training (for example those held out to compare bundles).
 
@@ -94,8 +94,9 @@ def train_router_dask(
     import dask
     import numpy as np
 
-    from budgetrouter.embedders import get_embedder
-    from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor, lgbm_params
+    from budgetrouter.boosters import lgbm_params
+    from budgetrouter.embedders import COMPACT_NAME, get_embedder
+    from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor
     from budgetrouter.features import feature_names
     from budgetrouter.model import RouterModels
     from budgetrouter.router import Router
@@ -104,7 +105,7 @@ def train_router_dask(
     from budgetrouter.train.targets import build_targets
 
     cfg = config if config is not None else TrainConfig()
-    emb_model = embedder if embedder is not None else get_embedder("minilm")
+    emb_model = embedder if embedder is not None else get_embedder(COMPACT_NAME)
     spec = emb_model.spec()
     started = time.perf_counter()
     grid = budget_grid(cfg)

@@ -6,12 +6,12 @@ raises :class:`~budgetrouter.errors.DataError` naming the file, the row and the 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetrouter._files import jsonl_lines
 from budgetrouter.errors import DataError
 from budgetrouter.train.data import validate_observations
 
@@ -141,44 +141,6 @@ def _read_one(path: Path) -> pd.DataFrame:
 
 def _is_dataset(path: Path) -> bool:
     return (path / "prompts.parquet").is_file() and (path / "outcomes.parquet").is_file()
-
-
-def jsonl_lines(path: str | Path) -> list[tuple[int, Any, str | None]]:
-    """Each non-blank line of a JSONL file: its 1-based number, its object, and its problem.
-
-    The problem is ``None`` for a JSON object, else what is wrong with the line (not UTF-8,
-    not JSON, not an object; its object is then ``None``): one bad line does not hide the
-    others. A byte-order mark before the first line is skipped.
-
-    Raises
-    ------
-    DataError
-        If the file cannot be read.
-    """
-    try:
-        with open(path, "rb") as handle:
-            raw = list(enumerate(handle, start=1))
-    except OSError as exc:
-        raise DataError(str(path), f"cannot be read ({exc})") from exc
-    out: list[tuple[int, Any, str | None]] = []
-    for lineno, data in raw:
-        try:  # line by line, so that one undecodable line does not hide the others
-            line = data.decode("utf-8-sig" if lineno == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            out.append((lineno, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"))
-            continue
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.append((lineno, None, f"invalid JSON ({exc.msg})"))
-            continue
-        if not isinstance(record, dict):
-            out.append((lineno, None, "each line must be a JSON object"))
-            continue
-        out.append((lineno, record, None))
-    return out
 
 
 def jsonl_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
