@@ -3,18 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA := data
-EMBEDDER := minilm-static
+EMBEDDER := minilm-static-64
 BUNDLE := models/default
 CONFIG := training/default.json
+PACKAGED := src/budgetrouter/resources
+TRAIN = $(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER)
 
-.PHONY: install install-dev run test test-slow lint fix embedder-bundles benchmark benchmark-dask headroom clean
+.PHONY: install install-dev run test docs test-slow lint fix default-bundle compact-table embedder-bundles benchmark benchmark-dask headroom clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[track,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[train,track,fast]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
@@ -28,7 +30,7 @@ install-dev: $(VENV)/.installed-dev
 # Train the default router on the six bundled sources (tracked in MLflow, held-out report in
 # reports/default/), then route example prompts: model-agnostic and for two named models.
 run: install
-	$(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER) --out $(BUNDLE) --report reports/default
+	$(TRAIN) --out $(BUNDLE) --report reports/default
 	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table --forecast
 
 lint: install-dev
@@ -36,8 +38,14 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Linters, type checker and the default test suite (slow tests deselected).
-test: lint
+# The documentation site (mkdocs-material, API reference from the docstrings) into site/;
+# --strict: a broken link or reference fails the build (not with --quiet, which hides the
+# warnings --strict counts).
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Linters, type checker, the docs build and the default test suite (slow tests deselected).
+test: lint docs
 	$(BIN)/pytest
 
 test-slow: install-dev
@@ -46,6 +54,16 @@ test-slow: install-dev
 fix: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The pretrained router shipped in the package (Router.default()): the same training as
+# `make run`, written into the package. Commit the result.
+default-bundle: install
+	$(TRAIN) --out $(PACKAGED)/default --report reports/default
+
+# The default embedder's 64-dimensional static table, fitted to the bundled prompts (needs
+# torch once). Run `make default-bundle` after it: the bundle records the table's digest.
+compact-table: install
+	$(BIN)/python training/build_compact_table.py --data $(DATA) --out $(PACKAGED)/minilm-static-64
 
 # The default router retrained with each fast embedder, with their held-out reports.
 embedder-bundles: install-dev

@@ -1,7 +1,7 @@
 """budgetrouter: predict how many reasoning tokens a prompt needs and pick its thinking tier.
 
->>> from budgetrouter import Router  # doctest: +SKIP
->>> Router.load("models/default").route("What is 2 + 3?")  # doctest: +SKIP
+>>> import budgetrouter  # doctest: +SKIP
+>>> budgetrouter.route("What is 2 + 3?", model="o4-mini")  # doctest: +SKIP
 
 The runtime (what runs before each request) is this package's top-level modules plus
 ``embedders`` and ``providers``; training-time code lives in ``budgetrouter.train``, MLflow in
@@ -9,6 +9,7 @@ The runtime (what runs before each request) is this package's top-level modules 
 those three. ``wrap`` (wrapped SDK clients) and ``decision_of`` are loaded on first use.
 """
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from budgetrouter import errors
@@ -32,8 +33,26 @@ __all__ = [
     "__version__",
     "decision_of",
     "errors",
+    "route",
     "wrap",
 ]
+
+_default_router: Router | None = None
+_default_lock = threading.Lock()
+
+
+def route(prompt: str, model: str | None = None) -> Decision:
+    """Route one prompt with the pretrained default router, loaded once on first call.
+
+    The one-line form of ``Router.default().route(prompt, model)``; see
+    :meth:`Router.route` for the arguments, the returned :class:`Decision` and the errors.
+    """
+    global _default_router
+    if _default_router is None:
+        with _default_lock:
+            if _default_router is None:
+                _default_router = Router.default()
+    return _default_router.route(prompt, model)
 
 
 def __getattr__(name: str) -> Any:

@@ -77,6 +77,11 @@ class BundleContents:
     levels: LevelModel | None = None
 
 
+def default_bundle_path() -> Path:
+    """Folder of the pretrained default bundle inside the installed package."""
+    return Path(__file__).resolve().parent / "resources" / "default"
+
+
 def _manifest_digest(manifest: Mapping[str, Any]) -> str:
     body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -246,9 +251,9 @@ def load_bundle(path: str | Path) -> BundleContents:
     import lightgbm
     import numpy as np
 
+    from budgetrouter.boosters import BoosterModel
     from budgetrouter.curves import BudgetCurveModel
     from budgetrouter.embedders import embedder_from_spec
-    from budgetrouter.estimators import NoThinkingClassifier, TokenBudgetRegressor
     from budgetrouter.model import RouterModels
     from budgetrouter.policy import TierPolicy
     from budgetrouter.projection import Projection
@@ -267,12 +272,11 @@ def load_bundle(path: str | Path) -> BundleContents:
     except (ValueError, OSError, KeyError) as exc:
         raise BundleError(f"{path / 'projection.npz'} cannot be read: {exc}") from exc
     policy = TierPolicy.from_dict(manifest["policy"])
-    upper_quantile = manifest.get("train_config", {}).get("upper_quantile", 0.9)
     models = RouterModels(
         curves=BudgetCurveModel.from_boosters(np.array(policy.grid), b["success"], b["cost"]),
-        median=TokenBudgetRegressor.from_booster(b["median"], quantile=0.5),
-        upper=TokenBudgetRegressor.from_booster(b["upper"], quantile=upper_quantile),
-        no_thinking=NoThinkingClassifier.from_booster(b["no_thinking"]),
+        median=BoosterModel(b["median"], "tokens"),
+        upper=BoosterModel(b["upper"], "tokens"),
+        no_thinking=BoosterModel(b["no_thinking"], "share"),
         projection=projection,
     )
     levels = None

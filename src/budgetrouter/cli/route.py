@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple, TextIO
 
-from budgetrouter.cli.common import DEFAULT_BUNDLE, UsageError, write_output
+from budgetrouter.cli.common import UsageError, write_output
 from budgetrouter.decision import TIER_NAMES, Decision
 from budgetrouter.errors import ConfigError
 from budgetrouter.inputs import check_model
@@ -41,7 +41,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="refuse a model the bundle does not know instead of a model-agnostic decision",
     )
     p.add_argument("--output", metavar="FILE.jsonl", help="write decisions here (default stdout)")
-    p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR")
+    p.add_argument(
+        "--bundle",
+        metavar="DIR",
+        help="bundle folder (default: the pretrained router shipped in the package)",
+    )
     p.add_argument(
         "--format",
         choices=("jsonl", "table"),
@@ -87,7 +91,7 @@ def read_route_input(path: str) -> list[Item]:
     DataError
         If the file cannot be read as UTF-8 text.
     """
-    from budgetrouter.train.readers import jsonl_lines
+    from budgetrouter._files import jsonl_lines
 
     items = []
     problem: str | None
@@ -185,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--model must name the model called, got {args.model!r}")
     items = read_route_input(args.input) if args.input else [Item(0, None, args.prompt, None)]
     config = RouterConfig(fallback_tier=args.fallback_tier, strict_model=args.strict_model)
-    router = Router.load(args.bundle, config)
+    router = Router.load(args.bundle, config) if args.bundle else Router.default(config)
     if args.strict_model and args.model is not None and not router.knows_model(args.model):
         raise UsageError(
             f"--model: model {args.model!r} is not one this bundle knows ({router.known_models})"

@@ -38,7 +38,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="instead: most reasoning tokens per run on average",
     )
     p.add_argument("--config", metavar="JSON", help="TrainConfig options as a JSON file")
-    p.add_argument("--embedder", default="minilm", help="embedder name (default minilm)")
+    p.add_argument(
+        "--embedder",
+        default="minilm-static-64",
+        help="embedder name (default minilm-static-64, the packaged default router's)",
+    )
     p.add_argument(
         "--cache-dir",
         default=DEFAULT_CACHE,

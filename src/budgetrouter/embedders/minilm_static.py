@@ -114,6 +114,12 @@ class StaticEmbedder:
             )
         return np.asarray(out, dtype="float32")
 
+    def table(self) -> np.ndarray:
+        """The embedding table: one row per vocabulary entry, shape ``(vocabulary, dim)``."""
+        import numpy as np
+
+        return np.asarray(self._model.embedding)
+
     def spec(self) -> dict[str, Any]:
         """Name, revision (source model and distillation recipe) and dimension."""
         return {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from budgetrouter.embedders.base import Embedder
+from budgetrouter.embedders.compact import COMPACT_NAME, CompactEmbedder
 from budgetrouter.embedders.hashing import HashingEmbedder
 from budgetrouter.embedders.minilm import SentenceTransformerEmbedder
 from budgetrouter.embedders.minilm_onnx import OnnxEmbedder
@@ -25,6 +26,7 @@ EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "minilm": SentenceTransformerEmbedder,
     "minilm-onnx": OnnxEmbedder,
     "minilm-static": StaticEmbedder,
+    COMPACT_NAME: CompactEmbedder,
     "hashing": HashingEmbedder,
 }
 """Embedder classes by the name bundles and the command line use."""

@@ -73,7 +73,7 @@ def train_router(
     config
         Training options; defaults to :class:`TrainConfig()`.
     embedder
-        Prompt embedder; defaults to the packaged MiniLM.
+        Prompt embedder; defaults to ``minilm-static-64``, the packaged default router's.
     cache_dir
         Folder of the on-disk embedding cache; ``None`` disables caching.
 
@@ -90,7 +90,7 @@ def train_router(
     """
     import numpy as np
 
-    from budgetrouter.embedders import get_embedder
+    from budgetrouter.embedders import COMPACT_NAME, get_embedder
     from budgetrouter.features import prompt_features
     from budgetrouter.model import Predictions
     from budgetrouter.projection import Projection
@@ -113,7 +113,7 @@ def train_router(
     from budgetrouter.train.targets import build_targets
 
     cfg = config if config is not None else TrainConfig()
-    emb_model = embedder if embedder is not None else get_embedder("minilm")
+    emb_model = embedder if embedder is not None else get_embedder(COMPACT_NAME)
     started = time.perf_counter()
     targets = build_targets(observations, none_max_tokens=cfg.none_max_tokens, tiers=cfg.tiers)
     if not targets.run_correct.any():
