@@ -2,13 +2,14 @@
 
 Usage: python benchmarks/bench_route.py [--bundle DIR [DIR ...]] [--prompts 1000]
 
-For each bundle (its embedder: torch MiniLM, ONNX int8 MiniLM, static MiniLM) prints route()
+For each bundle (the packaged default router, and whichever of ``models/default``,
+``models/minilm`` (torch), ``models/minilm-onnx`` and ``models/minilm-static`` exist) prints route()
 latency p50/p99 at batch 1 after warm-up on a fixed set of varied prompts from the bundled data
 (every bundle on the same prompts, in alternating blocks of 50), the embedder's own encode time
 on the same prompts in the same process and the ratio of the two,
 and route_batch() throughput at batch 32 and 256; then a cache hit, the time to import the
 package and to load each bundle, and the peak resident memory.
-Targets: route() within 1.1x of its embedder; import under 0.3 s; a cache hit under 50 us;
+Targets: route() within 1.5x of its embedder; import under 0.1 s; a cache hit under 50 us;
 the fast path's p50 at least 3x below torch's.
 """
 
@@ -94,9 +95,11 @@ def measure(routers: dict[str, Router], prompts: list[str], block: int = 50) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = [
+    from budgetrouter.bundle import default_bundle_path
+
+    default = [str(default_bundle_path())] + [
         str(ROOT / "models" / name)
-        for name in ("default", "minilm-onnx", "minilm-static")
+        for name in ("minilm", "minilm-onnx", "minilm-static")
         if (ROOT / "models" / name).is_dir()
     ]
     parser.add_argument("--bundle", nargs="+", default=default)
@@ -109,13 +112,15 @@ def main() -> None:
     prompts = table.sample(n=args.prompts, random_state=0)["prompt"].tolist()
     print(f"prompts: {len(prompts)} from data/reasoning-gym (seed 0)")
     print(
-        f"import budgetrouter: {imp * 1000:.0f} ms (target < 300 ms: "
-        f"{'met' if imp < 0.3 else 'NOT met'})"
+        f"import budgetrouter: {imp * 1000:.0f} ms (target < 100 ms: "
+        f"{'met' if imp < 0.1 else 'NOT met'})"
     )
     routers, paths, load_s = {}, {}, {}
     for path in args.bundle:
         start = time.perf_counter()
         router = Router.load(path, RouterConfig(cache_size=0))  # every call does the work
+        if router.embedder.name in routers:  # models/default is the packaged router retrained
+            continue
         load_s[router.embedder.name] = time.perf_counter() - start
         routers[router.embedder.name] = router
         paths[router.embedder.name] = path
@@ -130,8 +135,8 @@ def main() -> None:
             f"  embedder.encode() batch 1  p50 {r['embed_p50']:.2f} ms, p99 {r['embed_p99']:.2f} ms"
         )
         print(
-            f"  route / embedder (p50)     {r['ratio']:.3f} (target <= 1.10: "
-            f"{'met' if r['ratio'] <= 1.1 else 'NOT met'})"
+            f"  route / embedder (p50)     {r['ratio']:.3f} (target <= 1.5: "
+            f"{'met' if r['ratio'] <= 1.5 else 'NOT met'})"
         )
         print(f"  route_batch() batch 32     {r['batch_32']:.0f} prompts/s")
         print(f"  route_batch() batch 256    {r['batch_256']:.0f} prompts/s")

@@ -1,4 +1,4 @@
-"""The README's "Wrapped clients" examples run as written, with the real SDK clients.
+"""The "Wrapped clients" examples of the docs run as written, with the real SDK clients.
 
 What is substituted, and nothing else:
 
@@ -13,8 +13,6 @@ What is substituted, and nothing else:
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.clients.conftest import rows
@@ -26,7 +24,7 @@ from tests.clients.loopback import (
     gemini_stream,
     message,
 )
-from tests.conftest import ROOT
+from tests.docs_blocks import page_blocks
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:budget .* is below the minimum:UserWarning"),
@@ -34,16 +32,8 @@ pytestmark = [
 ]
 
 
-def section_blocks(title: str) -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(f"\n### {title}\n")
-    end = re.compile(r"^#{2,3} ", re.MULTILINE).search(text, start + len(title) + 6)
-    section = text[start : end.start() if end else len(text)]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
-
-
 def test_the_wrapped_clients_examples_run(server, tiny_bundle, tmp_path, monkeypatch):
-    blocks = section_blocks("Wrapped clients")
+    blocks = page_blocks("docs/clients.md", section="Wrapped clients")
     assert len(blocks) == 3 and "OpenAI()" in blocks[0] and "Anthropic()" in blocks[1]
     assert "genai.Client()" in blocks[2] and "async def" in blocks[2]
     for name, value in {
@@ -64,7 +54,7 @@ def test_the_wrapped_clients_examples_run(server, tiny_bundle, tmp_path, monkeyp
         "genai.Client()", f'genai.Client(http_options={{"base_url": "{server.url}"}})'
     )
     namespace: dict = {"__name__": "readme"}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/clients.md", "exec"), namespace)
 
     logged = rows(namespace["log"])
     assert [r["reasoning_tokens"] for r in logged] == [100, 50, 30, 2000, 800, 60, 20]

@@ -10,7 +10,8 @@ def test_unknown_embedder_lists_choices():
         ConfigError,
         match=(
             r"Unknown embedder 'bert'. "
-            r"Available: \['hashing', 'minilm', 'minilm-onnx', 'minilm-static'\]"
+            r"Available: \['hashing', 'minilm', 'minilm-onnx', 'minilm-static', "
+            r"'minilm-static-64'\]"
         ),
     ):
         get_embedder("bert")

@@ -1,4 +1,4 @@
-"""The README's "LiteLLM (SDK and proxy)" examples run as written.
+"""The "LiteLLM (SDK and proxy)" examples of the docs, and the README's hook, run as written.
 
 What is substituted, and nothing else: LiteLLM's own environment variables point it at the
 loopback provider (``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL`` and their keys) and keep it
@@ -11,7 +11,6 @@ example runs as a script in its own interpreter, behind a socket guard; the prox
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 
@@ -21,18 +20,10 @@ import yaml
 from budgetrouter.integrations.litellm import BudgetRouterCallback
 from budgetrouter.integrations.litellm_request import METADATA_KEY
 from budgetrouter.outcomes import OutcomeLog
-from tests.conftest import ROOT
+from tests.docs_blocks import page_blocks
 from tests.integrations.conftest import bodies, rows
 
 pytestmark = pytest.mark.filterwarnings("ignore:budget .* is below the minimum:UserWarning")
-
-
-def section_blocks(title: str, language: str) -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(f"\n### {title}\n")
-    end = re.compile(r"^#{2,3} ", re.MULTILINE).search(text, start + len(title) + 6)
-    section = text[start : end.start() if end else len(text)]
-    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
 
 
 #: Run before the example in its interpreter: refuse every socket not to the loopback interface.
@@ -54,9 +45,9 @@ socket.socket.connect = _loopback_only
 
 def test_the_sdk_example_runs_as_a_script(server, tiny_bundle, tmp_path):
     """In its own interpreter, as a script: LiteLLM writes async successes queued at exit."""
-    sdk = section_blocks("LiteLLM (SDK and proxy)", "python")[0]
+    sdk = page_blocks("docs/clients.md", "python", "LiteLLM (SDK and proxy)")[0]
     code = sdk.replace("models/default", str(tiny_bundle))
-    script = GUARD + f"\nexec(compile({code!r}, 'README.md', 'exec'))\n"
+    script = GUARD + f"\nexec(compile({code!r}, 'docs/clients.md', 'exec'))\n"
     (tmp_path / "example.py").write_text(script, encoding="utf-8")
     env = {
         **os.environ,
@@ -81,8 +72,8 @@ def test_the_proxy_config_loads_the_callback(tiny_bundle, tmp_path, run):
     from litellm.proxy.types_utils.utils import get_instance_fn
 
     module, config = (
-        section_blocks("LiteLLM (SDK and proxy)", "python")[1],
-        section_blocks("LiteLLM (SDK and proxy)", "yaml")[0],
+        page_blocks("docs/clients.md", "python", "LiteLLM (SDK and proxy)")[1],
+        page_blocks("docs/clients.md", "yaml", "LiteLLM (SDK and proxy)")[0],
     )
     module = module.replace("models/default", str(tiny_bundle))
     (tmp_path / "my_module.py").write_text(module, encoding="utf-8")
@@ -97,3 +88,15 @@ def test_the_proxy_config_loads_the_callback(tiny_bundle, tmp_path, run):
     out = run(callback.async_pre_call_hook(None, None, data, "acompletion"))
     assert out["thinking"]["type"] == "enabled"
     assert out["metadata"][METADATA_KEY]["thinking_set_by"] == "router"
+
+
+def test_the_readme_hook_registers_the_default_router(tmp_path, monkeypatch):
+    import litellm
+
+    (hook,) = [b for b in page_blocks("README.md") if "litellm.callbacks" in b]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(litellm, "callbacks", [])
+    exec(compile(hook, "README.md", "exec"), {"__name__": "readme"})
+    (callback,) = litellm.callbacks
+    assert isinstance(callback, BudgetRouterCallback)
+    assert callback.router.manifest["embedder"]["name"] == "minilm-static-64"

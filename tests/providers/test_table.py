@@ -1,15 +1,15 @@
-"""The README's capability table is the code's: every row, its models and its source."""
+"""The capability table of docs/providers.md is the code's: each row, its models, its source."""
 
 from budgetrouter.providers import CAPABILITIES
 from budgetrouter.providers.table import MARKERS, capability_table
 from tests.conftest import ROOT
 
 
-def test_the_readme_table_is_generated_from_the_rows():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_table_is_generated_from_the_rows():
+    text = (ROOT / "docs" / "providers.md").read_text(encoding="utf-8")
     start, end = text.index(MARKERS[0]) + len(MARKERS[0]) + 1, text.index(MARKERS[1])
     assert text[start:end] == capability_table(), (
-        "README's capability table is out of date: paste the output of "
+        "docs/providers.md's capability table is out of date: paste the output of "
         "`python -c 'from budgetrouter.providers.table import capability_table as t; "
         'print(t(), end="")\'` between its markers'
     )

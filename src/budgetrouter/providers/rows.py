@@ -24,7 +24,7 @@ class Capability:
     provider
         The API the row belongs to (``openai`` rows serve both OpenAI providers).
     family
-        The family's name, as messages and the README show it; ``""`` for a generic row (a
+        The family's name, as messages and the docs show it; ``""`` for a generic row (a
         self-hosted server's rules, which hold for any model it serves).
     style
         ``effort`` (named levels), ``budget`` (a token budget), ``adaptive`` (Anthropic
