@@ -127,10 +127,99 @@ def test_the_compact_embedder_normalises_and_handles_empty_text():
 def test_a_missing_table_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="table.npy, tokenizer.json missing"):
         CompactEmbedder(tmp_path)
-    (tmp_path / "tokenizer.json").write_text("{}")
-    np.save(tmp_path / "table.npy", np.zeros(3, dtype="float16"))
-    with pytest.raises(ConfigError, match="must hold a 2-D table"):
-        CompactEmbedder(tmp_path)
+
+
+def _table_copy(tmp_path, table=None, tokenizer: str | None = None):
+    import shutil
+
+    folder = tmp_path / "table"
+    shutil.copytree(packaged_table(), folder)
+    if table is not None:
+        np.save(folder / "table.npy", table)
+    if tokenizer is not None:
+        (folder / "tokenizer.json").write_text(tokenizer)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (np.zeros(3, dtype="float16"), "must hold a 2-D table with columns"),
+        (np.zeros((40000, 0), dtype="float16"), "must hold a 2-D table with columns"),
+        (np.full((40000, 4), np.nan, dtype="float32"), "must hold finite floats"),
+        (np.array([["a"] * 4] * 40000), "must hold finite floats"),
+        (np.zeros((1000, 64), dtype="float16"), "29525 tokens but .* only 1000 rows"),
+    ],
+)
+def test_a_damaged_table_is_a_config_error_naming_the_file(tmp_path, table, message):
+    folder = _table_copy(tmp_path, table=table)
+    with pytest.raises(ConfigError, match=message) as caught:
+        CompactEmbedder(folder)
+    assert str(folder / "table.npy") in str(caught.value) and "reinstall" in str(caught.value)
+
+
+def test_truncated_files_are_config_errors(tmp_path):
+    folder = _table_copy(tmp_path, tokenizer='{"version": "1.0", "trunc')
+    with pytest.raises(ConfigError, match=r"tokenizer.json is damaged"):
+        CompactEmbedder(folder)
+    folder = _table_copy(tmp_path / "b")
+    raw = (folder / "table.npy").read_bytes()
+    (folder / "table.npy").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ConfigError, match=r"table.npy is damaged"):
+        CompactEmbedder(folder)
+
+
+def test_the_revision_covers_the_tokenizer(tmp_path):
+    import json
+
+    folder = _table_copy(tmp_path)
+    config = json.loads((folder / "tokenizer.json").read_text())
+    config["normalizer"]["lowercase"] = False
+    (folder / "tokenizer.json").write_text(json.dumps(config))
+    assert CompactEmbedder(folder).spec()["revision"] != CompactEmbedder().spec()["revision"]
+
+
+def test_long_prompts_are_tokenized_on_a_prefix_with_the_same_tokens():
+    emb = CompactEmbedder()
+    tokenizer = emb._tokenizer
+    prompts = [
+        "The quick brown fox. " * 2000,  # cut safely on a prefix
+        "x" * 20000,  # one long word: tokenized whole
+        "abc def " * 1100 + "Σ" * 300,
+        "短" * 10000,
+        "hello world " * 700,
+    ]
+    whole = [e.ids[:512] for e in tokenizer.encode_batch(prompts, add_special_tokens=False)]
+    assert emb.token_ids(prompts) == whole
+
+
+def test_build_compact_table_refuses_bad_arguments_before_any_work(tmp_path):
+    from budgetrouter.train.compact_table import build_compact_table
+
+    prompts = [f"prompt number {i}" for i in range(10)]
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("keep")
+    cases = [
+        ("abc", 4, tmp_path / "a", "must be a list of strings, got str"),
+        ([*prompts, None], 4, tmp_path / "a", "item 10 is NoneType"),
+        (prompts, 2.5, tmp_path / "a", "dims must be an integer"),
+        (prompts, True, tmp_path / "a", "dims must be an integer"),
+        (prompts, 0, tmp_path / "a", r"dims must be in 1\.\.384"),
+        (prompts, 64, tmp_path / "a", "64 dimensions need at least 64 prompts with text, got 10"),
+        (["", " "] * 5, 1, tmp_path / "a", "need at least 1 prompts with text, got 0"),
+        (prompts, 4, keep, r"holds other files \(notes.txt\)"),
+        (prompts, 4, keep / "notes.txt", "is a file"),
+    ]
+    for given, dims, out, message in cases:
+        with pytest.raises(ConfigError, match=message):
+            build_compact_table(given, out, dims=dims)
+    assert (keep / "notes.txt").read_text() == "keep"
+
+
+def test_default_takes_only_a_router_config():
+    with pytest.raises(ConfigError, match="config must be a RouterConfig instance"):
+        Router.default({"fallback_tier": "long"})  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -161,7 +250,7 @@ def test_a_fresh_venv_with_only_the_wheel_routes_without_torch(tmp_path):
 
 @pytest.mark.slow
 def test_build_compact_table_keeps_the_prompts_subspace(tmp_path):
-    from budgetrouter.embedders import build_compact_table
+    from budgetrouter.train.compact_table import build_compact_table
 
     prompts = [f"Add {i} and {i + 1}, then explain each step." for i in range(40)]
     out = build_compact_table(prompts, tmp_path / "table", dims=8)

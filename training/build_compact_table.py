@@ -4,8 +4,9 @@ Usage: python training/build_compact_table.py [--data data] [--out DIR] [--dims 
 
 Distils the full static MiniLM table once (torch, about 20 s), embeds every distinct prompt of
 the bundled data with it and keeps the table in the 64-dimensional subspace those prompts span
-(see budgetrouter.embedders.compact). Retrain the default bundle after rebuilding the table:
-the table's digest is part of the bundle's embedder revision.
+(see budgetrouter.embedders.compact); the folder is replaced whole. Retrain the default bundle
+after rebuilding the table: the digest of the table and the tokenizer is part of the bundle's
+embedder revision.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from budgetrouter.embedders.compact import COMPACT_DIMS, build_compact_table, packaged_table
+from budgetrouter.embedders.compact import COMPACT_DIMS, packaged_table
 from budgetrouter.train import read_observations
+from budgetrouter.train.compact_table import build_compact_table
 
 
 def main() -> None:

@@ -76,7 +76,12 @@ def booster_predict(booster: lightgbm.Booster, X: np.ndarray) -> np.ndarray:
 
     X = np.ascontiguousarray(X, dtype="float64")
     lib, handle = _c_api(booster)
-    if lib is None or X.ndim != 2 or X.shape[1] != booster.num_feature():
+    if (
+        lib is None
+        or X.ndim != 2
+        or X.shape[1] != booster.num_feature()
+        or booster.num_model_per_iteration() != 1  # one value per row only
+    ):
         return np.asarray(booster.predict(X, num_threads=1), dtype="float64")
     out = np.empty(len(X), dtype="float64")
     written = ctypes.c_int64(0)
@@ -137,6 +142,10 @@ class BoosterModel:
 
     booster_: lightgbm.Booster
     link: Link
+
+    def __post_init__(self) -> None:
+        if self.link not in ("tokens", "share"):
+            raise ValueError(f"link must be 'tokens' or 'share', got {self.link!r}")
 
     def predict_trusted(self, X: np.ndarray) -> np.ndarray:
         """Predictions on the natural scale for a float64 feature matrix ``(n, f)``, ``(n,)``.

@@ -77,6 +77,22 @@ class BundleContents:
     levels: LevelModel | None = None
 
 
+def _check_boosters(path: Path, boosters: Mapping[str, Any], projection_dim: int) -> None:
+    """Each booster predicts one value per row from the features the router builds."""
+    from budgetrouter.features import feature_names
+
+    features = len(feature_names(projection_dim))
+    for name, booster in boosters.items():
+        expected = features + 1 if name in ("success", "cost") else features  # + the budget
+        if booster.num_model_per_iteration() != 1 or booster.num_feature() != expected:
+            raise BundleError(
+                f"{path / name}.txt is not this bundle's model: it takes "
+                f"{booster.num_feature()} features and gives {booster.num_model_per_iteration()} "
+                f"value(s) per row, where {expected} features and one value are expected; "
+                "retrain the bundle"
+            )
+
+
 def default_bundle_path() -> Path:
     """Folder of the pretrained default bundle inside the installed package."""
     return Path(__file__).resolve().parent / "resources" / "default"
@@ -271,6 +287,7 @@ def load_bundle(path: str | Path) -> BundleContents:
             projection = Projection(data["mean"], data["components"])
     except (ValueError, OSError, KeyError) as exc:
         raise BundleError(f"{path / 'projection.npz'} cannot be read: {exc}") from exc
+    _check_boosters(path, b, projection.dim)
     policy = TierPolicy.from_dict(manifest["policy"])
     models = RouterModels(
         curves=BudgetCurveModel.from_boosters(np.array(policy.grid), b["success"], b["cost"]),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from budgetrouter.cache import DecisionCache
 from budgetrouter.config import RouterConfig
 from budgetrouter.decision import Decision
-from budgetrouter.errors import BudgetRouterError, PromptError
+from budgetrouter.errors import BudgetRouterError, ConfigError, PromptError
 from budgetrouter.inputs import cache_key, check_model, model_names, prompt_problem, warn_unknown
 
 __all__ = ["Router", "prompt_problem"]
@@ -91,9 +91,16 @@ class Router:
         ------
         BundleError
             If the bundle is missing, incomplete, tampered with or too new.
+        ConfigError
+            If ``config`` is not a :class:`RouterConfig` instance.
         """
         from budgetrouter.bundle import load_bundle
 
+        if config is not None and not isinstance(config, RouterConfig):
+            raise ConfigError(
+                f"config must be a RouterConfig instance, got {config!r}; "
+                "build one with RouterConfig(...)"
+            )
         contents = load_bundle(path)
         router = cls(
             contents.embedder,
@@ -209,9 +216,9 @@ class Router:
 
         Examples
         --------
-        >>> router = Router.load("models/default")  # doctest: +SKIP
-        >>> router.route("What is 2 + 3?").tier  # doctest: +SKIP
-        'none'
+        >>> router = Router.default()  # doctest: +SKIP
+        >>> router.route("What is 2 + 3?", model="o4-mini").effort  # doctest: +SKIP
+        'low'
         """
         if model is not None:
             check_model(model)

@@ -235,3 +235,28 @@ def test_bad_model_fields_bad_bytes_and_a_bom_lose_no_other_line(level_bundle, t
     assert [("error" in r) for r in records] == [False, True, True, True, False]
     assert "surrounding spaces" in records[1]["error"] and "surrogate" in records[2]["error"]
     assert "not valid UTF-8" in records[3]["error"] and records[4]["model_aware"] is True
+
+
+def test_route_without_a_bundle_uses_the_packaged_router(capsys):
+    assert main(["route", "What is 2 + 3?", "--model", "o4-mini"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["model_aware"] is True and record["effort"] in ("low", "medium", "high")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--bundle", " "], "--bundle must name a bundle folder"),
+        (["--output", "."], "it is a folder; give a file path"),
+    ],
+)
+def test_route_refuses_a_blank_bundle_and_a_folder_as_output(tmp_path, capsys, extra, message):
+    assert main(["route", "What is 2 + 3?", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_route_an_input_without_prompts_is_an_error(tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n  \n")
+    assert main(["route", "--input", str(src)]) == 2
+    assert "no prompts (the file has no non-blank line)" in capsys.readouterr().err

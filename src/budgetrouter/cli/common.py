@@ -74,6 +74,8 @@ def write_output(path: str | None, emit: Callable[[TextIO], None], stdout: TextI
         emit(stdout)
         return
     target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder; give a file path")
     if not target.parent.is_dir():
         raise UsageError(f"cannot write {path}: the folder {target.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

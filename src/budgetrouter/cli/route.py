@@ -187,7 +187,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either one PROMPT or --input FILE.jsonl")
     if args.model is not None and not (args.model.strip() and args.model == args.model.strip()):
         raise UsageError(f"--model must name the model called, got {args.model!r}")
+    if args.bundle is not None and not args.bundle.strip():
+        raise UsageError("--bundle must name a bundle folder (leave it out for the packaged one)")
     items = read_route_input(args.input) if args.input else [Item(0, None, args.prompt, None)]
+    if not items:
+        raise UsageError(f"--input {args.input}: no prompts (the file has no non-blank line)")
     config = RouterConfig(fallback_tier=args.fallback_tier, strict_model=args.strict_model)
     router = Router.load(args.bundle, config) if args.bundle else Router.default(config)
     if args.strict_model and args.model is not None and not router.knows_model(args.model):

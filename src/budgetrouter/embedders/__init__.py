@@ -10,7 +10,7 @@ use, so importing this package is cheap.
 """
 
 from budgetrouter.embedders.base import Embedder, onnx_home
-from budgetrouter.embedders.compact import COMPACT_NAME, CompactEmbedder, build_compact_table
+from budgetrouter.embedders.compact import COMPACT_NAME, CompactEmbedder
 from budgetrouter.embedders.hashing import HashingEmbedder
 from budgetrouter.embedders.minilm import SentenceTransformerEmbedder
 from budgetrouter.embedders.minilm_onnx import ONNX_RECIPE, OnnxEmbedder, export_onnx_minilm
@@ -32,7 +32,6 @@ __all__ = [
     "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "StaticEmbedder",
-    "build_compact_table",
     "distill_static_minilm",
     "embedder_from_spec",
     "export_onnx_minilm",
