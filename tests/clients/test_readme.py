@@ -7,8 +7,8 @@ What is substituted, and nothing else:
   by ``OpenAI()`` and ``Anthropic()``), ``GEMINI_API_KEY`` (read by ``genai.Client()``);
 - google-genai reads no base URL from the environment, so the fixed string ``genai.Client()``
   becomes ``genai.Client(http_options={"base_url": <loopback>})``;
-- the bundle path ``models/default`` becomes the tiny test bundle, and the blocks run in a
-  temporary working directory (their ``logs/outcomes.jsonl`` is written there).
+- the blocks run in a temporary working directory (their ``logs/outcomes.jsonl`` is written
+  there). They route with the packaged default router, as a user's would.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ pytestmark = [
 ]
 
 
-def test_the_wrapped_clients_examples_run(server, tiny_bundle, tmp_path, monkeypatch):
+def test_the_wrapped_clients_examples_run(server, tmp_path, monkeypatch):
     blocks = page_blocks("docs/clients.md", section="Wrapped clients")
     assert len(blocks) == 3 and "OpenAI()" in blocks[0] and "Anthropic()" in blocks[1]
     assert "genai.Client()" in blocks[2] and "async def" in blocks[2]
@@ -49,7 +49,7 @@ def test_the_wrapped_clients_examples_run(server, tiny_bundle, tmp_path, monkeyp
     server.reply("chat", chat(100), chat_stream(50), chat(30))
     server.reply("anthropic", message(2000), anthropic_stream(800))
     server.reply("gemini", gemini(60), gemini_stream(20))
-    code = "\n".join(blocks).replace("models/default", str(tiny_bundle))
+    code = "\n".join(blocks)
     code = code.replace(
         "genai.Client()", f'genai.Client(http_options={{"base_url": "{server.url}"}})'
     )

@@ -2,8 +2,8 @@
 
 What is substituted, and nothing else: LiteLLM's own environment variables point it at the
 loopback provider (``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL`` and their keys) and keep it
-offline, the bundle path ``models/default`` becomes the tiny test bundle, and the examples run
-in a temporary working directory (their ``logs/outcomes.jsonl`` is written there). The SDK
+offline, and the examples run in a temporary working directory (their ``logs/outcomes.jsonl``
+is written there), routing with the packaged default router. The SDK
 example runs as a script in its own interpreter, behind a socket guard; the proxy's module and
 ``config.yaml`` are loaded by the proxy's own loader of ``litellm_settings: callbacks``.
 """
@@ -43,11 +43,10 @@ socket.socket.connect = _loopback_only
 """
 
 
-def test_the_sdk_example_runs_as_a_script(server, tiny_bundle, tmp_path):
+def test_the_sdk_example_runs_as_a_script(server, tmp_path):
     """In its own interpreter, as a script: LiteLLM writes async successes queued at exit."""
     sdk = page_blocks("docs/clients.md", "python", "LiteLLM (SDK and proxy)")[0]
-    code = sdk.replace("models/default", str(tiny_bundle))
-    script = GUARD + f"\nexec(compile({code!r}, 'docs/clients.md', 'exec'))\n"
+    script = GUARD + f"\nexec(compile({sdk!r}, 'docs/clients.md', 'exec'))\n"
     (tmp_path / "example.py").write_text(script, encoding="utf-8")
     env = {
         **os.environ,
@@ -68,14 +67,13 @@ def test_the_sdk_example_runs_as_a_script(server, tiny_bundle, tmp_path):
     assert {row["thinking_set_by"] for row in written} == {"router"}
 
 
-def test_the_proxy_config_loads_the_callback(tiny_bundle, tmp_path, run):
+def test_the_proxy_config_loads_the_callback(tmp_path, run):
     from litellm.proxy.types_utils.utils import get_instance_fn
 
     module, config = (
         page_blocks("docs/clients.md", "python", "LiteLLM (SDK and proxy)")[1],
         page_blocks("docs/clients.md", "yaml", "LiteLLM (SDK and proxy)")[0],
     )
-    module = module.replace("models/default", str(tiny_bundle))
     (tmp_path / "my_module.py").write_text(module, encoding="utf-8")
     (tmp_path / "config.yaml").write_text(config, encoding="utf-8")
     settings = yaml.safe_load(config)
