@@ -95,7 +95,7 @@ def measure(routers: dict[str, Router], prompts: list[str], block: int = 50) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    from budgetrouter.bundle import default_bundle_path
+    from budgetrouter.bundle_load import default_bundle_path
 
     default = [str(default_bundle_path())] + [
         str(ROOT / "models" / name)

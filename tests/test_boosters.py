@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from budgetrouter.boosters import BoosterModel, booster_predict
-from budgetrouter.bundle import default_bundle_path, load_bundle
+from budgetrouter.bundle_load import default_bundle_path, load_bundle
 from budgetrouter.errors import BundleError
 
 

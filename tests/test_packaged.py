@@ -11,7 +11,7 @@ import pytest
 
 import budgetrouter
 from budgetrouter import Router
-from budgetrouter.bundle import default_bundle_path
+from budgetrouter.bundle_load import default_bundle_path
 from budgetrouter.embedders import COMPACT_NAME, CompactEmbedder
 from budgetrouter.embedders.compact import packaged_table
 from budgetrouter.errors import ConfigError

@@ -1,4 +1,7 @@
-"""The only module that reads or writes a router bundle.
+"""Writing and verifying a router bundle.
+
+With :mod:`budgetrouter.bundle_load` (which parses a verified one), the only code that reads or
+writes a bundle folder.
 
 A bundle is a folder::
 
@@ -14,9 +17,9 @@ A bundle is a folder::
 Model-aware bundles also record, in the manifest, where each known model's levels sit on the
 demand scale and the share a level must reach (:class:`~budgetrouter.level_model.LevelModel`).
 
-:func:`load_bundle` checks the format version, that every expected file is present, and every
-hash, before it parses anything; nothing is ever unpickled. It returns the router's parts
-(embedder, models, policy); :func:`save_bundle` takes the same parts.
+:func:`read_manifest` checks the format version, that every expected file is present, and every
+hash; :func:`~budgetrouter.bundle_load.load_bundle` calls it before it parses anything, and
+nothing is ever unpickled. :func:`save_bundle` takes a router's parts (embedder, models, policy).
 """
 
 from __future__ import annotations
@@ -62,49 +65,14 @@ class Layout:
 LAYOUT = Layout()
 
 
-@dataclass(frozen=True)
-class BundleContents:
-    """What a bundle holds, parsed into a router's parts.
-
-    The embedder is checked against the manifest; ``version`` is a short content digest.
-    """
-
-    manifest: dict[str, Any]
-    embedder: Embedder
-    models: RouterModels
-    policy: TierPolicy
-    version: str
-    levels: LevelModel | None = None
-
-
-def _check_boosters(path: Path, boosters: Mapping[str, Any], projection_dim: int) -> None:
-    """Each booster predicts one value per row from the features the router builds."""
-    from budgetrouter.features import feature_names
-
-    features = len(feature_names(projection_dim))
-    for name, booster in boosters.items():
-        expected = features + 1 if name in ("success", "cost") else features  # + the budget
-        if booster.num_model_per_iteration() != 1 or booster.num_feature() != expected:
-            raise BundleError(
-                f"{path / name}.txt is not this bundle's model: it takes "
-                f"{booster.num_feature()} features and gives {booster.num_model_per_iteration()} "
-                f"value(s) per row, where {expected} features and one value are expected; "
-                "retrain the bundle"
-            )
-
-
-def default_bundle_path() -> Path:
-    """Folder of the pretrained default bundle inside the installed package."""
-    return Path(__file__).resolve().parent / "resources" / "default"
-
-
 def _manifest_digest(manifest: Mapping[str, Any]) -> str:
     body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _bundle_version(hashes: Mapping[str, str], manifest_sha: str) -> str:
+def bundle_version(hashes: Mapping[str, str], manifest_sha: str) -> str:
+    """A bundle's version: 12 hex digits over its manifest digest and every file's sha256."""
     joined = manifest_sha + "".join(f"{k}:{hashes[k]}" for k in sorted(hashes))
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]
 
@@ -164,7 +132,7 @@ def save_bundle(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    version = _bundle_version(hashes, full["manifest_sha256"])
+    version = bundle_version(hashes, full["manifest_sha256"])
     logger.info("saved bundle %s (version %s)", path, version)
     return version
 
@@ -252,61 +220,3 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             "bundle %s was made by budgetrouter %s, newer than %s", path, made, __version__
         )
     return manifest
-
-
-def load_bundle(path: str | Path) -> BundleContents:
-    """Verify the bundle folder at ``path``, then parse it into a router's parts.
-
-    Raises
-    ------
-    BundleError
-        As :func:`read_manifest`, or if a verified file still cannot be parsed.
-    ConfigError
-        If the bundle's embedder is unknown here or differs from the one it was trained with.
-    """
-    import lightgbm
-    import numpy as np
-
-    from budgetrouter.boosters import BoosterModel
-    from budgetrouter.curves import BudgetCurveModel
-    from budgetrouter.embedders import embedder_from_spec
-    from budgetrouter.model import RouterModels
-    from budgetrouter.policy import TierPolicy
-    from budgetrouter.projection import Projection
-
-    path = Path(path)
-    manifest = read_manifest(path)
-    b = {}
-    for name in LAYOUT.boosters:
-        try:
-            b[name] = lightgbm.Booster(model_file=str(path / f"{name}.txt"))
-        except lightgbm.basic.LightGBMError as exc:
-            raise BundleError(f"{path / name}.txt is not a LightGBM model: {exc}") from exc
-    try:
-        with np.load(path / "projection.npz", allow_pickle=False) as data:
-            projection = Projection(data["mean"], data["components"])
-    except (ValueError, OSError, KeyError) as exc:
-        raise BundleError(f"{path / 'projection.npz'} cannot be read: {exc}") from exc
-    _check_boosters(path, b, projection.dim)
-    policy = TierPolicy.from_dict(manifest["policy"])
-    models = RouterModels(
-        curves=BudgetCurveModel.from_boosters(np.array(policy.grid), b["success"], b["cost"]),
-        median=BoosterModel(b["median"], "tokens"),
-        upper=BoosterModel(b["upper"], "tokens"),
-        no_thinking=BoosterModel(b["no_thinking"], "share"),
-        projection=projection,
-    )
-    levels = None
-    if manifest.get("levels"):
-        from budgetrouter.level_model import LevelModel
-
-        levels = LevelModel.from_dict(manifest["levels"])
-    version = _bundle_version(manifest["files"], manifest["manifest_sha256"])
-    return BundleContents(
-        manifest=manifest,
-        embedder=embedder_from_spec(manifest["embedder"]),
-        models=models,
-        policy=policy,
-        version=version,
-        levels=levels,
-    )

@@ -108,6 +108,25 @@ class RouterConfig(_DictMixin):
         if not isinstance(self.strict_model, bool):
             raise ConfigError(f"strict_model must be True or False, got {self.strict_model!r}")
 
+    @classmethod
+    def given(cls, config: object) -> RouterConfig:
+        """``config`` itself when it is a :class:`RouterConfig`, the defaults for ``None``.
+
+        Raises
+        ------
+        ConfigError
+            For anything else (a dict, the class itself); a router checks it before it reads
+            any bundle.
+        """
+        if config is None:
+            return cls()
+        if not isinstance(config, cls):
+            raise ConfigError(
+                f"config must be a RouterConfig instance, got {config!r}; "
+                "build one with RouterConfig(...)"
+            )
+        return config
+
 
 @dataclass(frozen=True)
 class TrainConfig(_DictMixin):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from budgetrouter.cache import DecisionCache
 from budgetrouter.config import RouterConfig
 from budgetrouter.decision import Decision
-from budgetrouter.errors import BudgetRouterError, ConfigError, PromptError
+from budgetrouter.errors import BudgetRouterError, PromptError
 from budgetrouter.inputs import cache_key, check_model, model_names, prompt_problem, warn_unknown
 
 __all__ = ["Router", "prompt_problem"]
@@ -70,7 +70,7 @@ class Router:
         self.models = models
         self.policy = policy
         self.manifest = manifest
-        self.config = config if config is not None else RouterConfig()
+        self.config = RouterConfig.given(config)
         self.version = version
         self.path: Path | None = None  # the bundle folder it was loaded from or saved to
         self._cache = DecisionCache(self.config.cache_size)
@@ -94,13 +94,9 @@ class Router:
         ConfigError
             If ``config`` is not a :class:`RouterConfig` instance.
         """
-        from budgetrouter.bundle import load_bundle
+        from budgetrouter.bundle_load import load_bundle
 
-        if config is not None and not isinstance(config, RouterConfig):
-            raise ConfigError(
-                f"config must be a RouterConfig instance, got {config!r}; "
-                "build one with RouterConfig(...)"
-            )
+        config = RouterConfig.given(config)  # refused before the bundle is read
         contents = load_bundle(path)
         router = cls(
             contents.embedder,
@@ -122,7 +118,7 @@ class Router:
         ``minilm-static-64`` embedder; its manifest records the data, settings and held-out
         figures. Loads in about 0.3 s.
         """
-        from budgetrouter.bundle import default_bundle_path
+        from budgetrouter.bundle_load import default_bundle_path
 
         return cls.load(default_bundle_path(), config)
 
