@@ -48,6 +48,49 @@ def sse(api: str, events: list[dict]) -> bytes:
     return "".join(lines).encode()
 
 
+def _anthropic_refusal(body: dict) -> str | None:
+    """Why Anthropic answers 400 to a Messages body with thinking on, as its docs and reports say."""
+    thinking = (body.get("thinking") or {}).get("type")
+    if thinking not in ("enabled", "adaptive"):
+        return None
+    if body.get("temperature", 1) != 1:
+        return "temperature may only be set to 1 when thinking is enabled"
+    if "top_k" in body:
+        return "top_k is not supported when thinking is enabled"
+    if body.get("top_p", 1) < 0.95:
+        return "top_p must be greater than or equal to 0.95 when thinking is enabled"
+    if thinking == "enabled" and (body.get("tool_choice") or {}).get("type") in ("any", "tool"):
+        return "Thinking may not be enabled when tool_choice forces tool use."
+    messages = body.get("messages") or []
+    last = messages[-1] if messages else {}
+    tool_results = last.get("role") == "user" and all(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in last.get("content") or [{}]
+    )
+    turn = last if last.get("role") == "assistant" else messages[-2] if tool_results else None
+    if turn is not None:
+        content = turn.get("content")
+        first = content[0].get("type") if isinstance(content, list) and content else None
+        if first not in ("thinking", "redacted_thinking"):
+            return (
+                "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                f"`{first or 'text'}`. When `thinking` is enabled, a final `assistant` message "
+                "must start with a thinking block."
+            )
+    return None
+
+
+def refusal(api: str, body: dict) -> str | None:
+    """The 400 message the provider answers ``body`` with, or ``None`` when it accepts it."""
+    if api == "anthropic":
+        return _anthropic_refusal(body)
+    effort = body.get("reasoning_effort") or (body.get("reasoning") or {}).get("effort")
+    tools = [t.get("type", "") for t in body.get("tools") or [] if isinstance(t, dict)]
+    search = any(t.startswith("web_search") for t in tools) or "web_search_options" in body
+    if api in ("chat", "responses") and effort == "minimal" and search:
+        return "The following tools cannot be used with reasoning.effort 'minimal': web_search."
+    return None
+
+
 class Loopback:
     """The server's state: queued replies per API and the bodies received."""
 
@@ -84,7 +127,13 @@ class Loopback:
                     state.bodies.append((self.path, body))
                     reply = state.queue[api].pop(0) if state.queue[api] else DEFAULTS[api]
                 status = 200
-                if isinstance(reply, int):  # an HTTP error status
+                why = refusal(api, body)
+                if why is not None:  # refused as the provider does, whatever was queued
+                    status, reply = 400, {
+                        "type": "error",
+                        "error": {"type": "invalid_request_error", "message": why},
+                    }
+                elif isinstance(reply, int):  # an HTTP error status
                     status, reply = reply, {"error": {"message": "server error", "type": "x"}}
                 if isinstance(reply, list):
                     data, kind = sse(api, reply), "text/event-stream"

@@ -25,6 +25,7 @@ os.environ.setdefault("LITELLM_LOG", "ERROR")
 import litellm
 
 from tests.clients.conftest import log, router, rows  # noqa: F401  (shared fixtures)
+from tests.clients.loopback import refusal
 from tests.providers.loopback import Handler
 
 litellm.telemetry = False
@@ -60,6 +61,8 @@ REPLIES = {"chat": CHAT, "anthropic": ANTHROPIC, "gemini": GEMINI}
 class Provider(Handler):
     """The providers' loopback handler, with its own bodies, answering with :data:`REPLIES`.
 
+    A body the provider refuses (``tests.clients.loopback.refusal``) is answered 400.
+
     A Chat Completions stream is answered as server-sent chunks: the answer, the finish, and
     the usage chunk when ``stream_options.include_usage`` asks for it.
     """
@@ -73,6 +76,16 @@ class Provider(Handler):
         api = "gemini" if "generateContent" in self.path else "chat"
         api = "anthropic" if self.path.endswith("/messages") else api
         answer = self.replies.pop(api, REPLIES[api])
+        why = refusal(api, body)
+        if why is not None:  # refused as the provider does
+            data = json.dumps({"type": "error", "error": {"type": "invalid_request_error",
+                                                          "message": why}}).encode()  # fmt: skip
+            self.send_response(400)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if body.get("stream"):
             data, kind = chat_stream(answer, body.get("stream_options") or {}), "text/event-stream"
         else:

@@ -308,3 +308,70 @@ def test_importing_budgetrouter_does_not_import_litellm():
     code = "import sys, budgetrouter; assert 'litellm' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert integration.__name__ == "budgetrouter.integrations.litellm"
+
+
+TOOL = {"type": "function", "function": {"name": "calc", "parameters": {"type": "object"}}}
+CALLED = {
+    "role": "assistant", "content": None,
+    "tool_calls": [{"id": "call_1", "type": "function",
+                    "function": {"name": "calc", "arguments": "{}"}}],
+}  # fmt: skip
+ANSWERED = {"role": "tool", "tool_call_id": "call_1", "content": "9"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"temperature": 0.2},
+        {"top_k": 5},
+        {"top_p": 0.5},
+        {"extra_body": {"temperature": 0}},
+        {"tools": [TOOL], "tool_choice": "required"},
+        {"tools": [TOOL], "messages": [*MESSAGES, CALLED, ANSWERED]},
+    ],
+    ids=["temperature", "top_k", "top_p", "extra_body", "forced tool", "tool loop"],
+)
+def test_anthropic_calls_that_rule_thinking_out_go_as_written(
+    server, router, log, register, caplog, extra
+):
+    register(BudgetRouterCallback(router, log))
+    kwargs = {"messages": MESSAGES, **extra}
+    with caplog.at_level(logging.WARNING, logger="budgetrouter"):
+        out = completion(
+            model="anthropic/claude-sonnet-4-5", max_tokens=6000, api_base=server, **KEYS,
+            **kwargs,
+        )  # fmt: skip
+    assert out.choices[0].message.content == "4"  # a 400 would have raised
+    assert "thinking" not in bodies()[-1] and "Anthropic refuses thinking" in caplog.text
+    strict = BudgetRouterCallback(router, strict=True)
+    with pytest.raises(ConfigError, match="Anthropic refuses thinking"):
+        strict.apply({"model": "anthropic/claude-sonnet-4-5", "max_tokens": 6000, **kwargs})
+
+
+def test_an_anthropic_tool_loop_begun_with_thinking_is_routed(server, router, log, register):
+    register(BudgetRouterCallback(router, log))
+    thought = {"type": "thinking", "thinking": "calc it", "signature": "s"}
+    called = {**CALLED, "thinking_blocks": [thought]}
+    completion(
+        model="anthropic/claude-sonnet-4-5", messages=[*MESSAGES, called, ANSWERED],
+        tools=[TOOL], max_tokens=6000, api_base=server, **KEYS,
+    )  # fmt: skip
+    assert bodies()[-1]["thinking"]["type"] == "enabled"
+
+
+def test_gpt5_minimal_effort_is_raised_beside_web_search(server, tiny_bundle, register):
+    from dataclasses import replace
+
+    from budgetrouter import Router
+
+    none = Router.load(tiny_bundle)
+    none.set_policy(replace(none.policy, price=1e9, margin_steps=0))
+    register(BudgetRouterCallback(none))
+    with pytest.warns(UserWarning, match="refuses reasoning effort 'minimal'"):
+        completion(
+            model="gpt-5", messages=MESSAGES, web_search_options={}, api_base=server,
+            allowed_openai_params=["web_search_options"], **KEYS,
+        )  # fmt: skip
+    assert bodies()[-1]["reasoning_effort"] == "low"
+    completion(model="gpt-5", messages=MESSAGES, api_base=server, **KEYS)
+    assert bodies()[-1]["reasoning_effort"] == "minimal"

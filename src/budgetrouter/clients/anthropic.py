@@ -15,7 +15,6 @@ from budgetrouter.clients.calls import routed, watch
 from budgetrouter.clients.core import Api, Plan, Planner
 from budgetrouter.clients.kwargs import as_dict, field, first_max_tokens, merger, user_text
 from budgetrouter.clients.proxy import Proxy, WrappedClient
-from budgetrouter.errors import ConfigError
 
 
 def _prompt(kwargs: Mapping[str, Any]) -> str:
@@ -67,20 +66,6 @@ class MessagesObserver:
         }
 
 
-def _forced_tool_use(kwargs: Mapping[str, Any]) -> None:
-    """Refuse to set thinking on a call whose ``tool_choice`` forces tool use.
-
-    Anthropic rejects extended thinking with ``tool_choice`` of type ``any`` or ``tool``
-    (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
-    """
-    kind = field(kwargs.get("tool_choice"), "type")
-    if kind in ("any", "tool"):
-        raise ConfigError(
-            f"tool_choice of type {kind!r} forces tool use, and Anthropic refuses thinking with "
-            "it: thinking left as the caller set it"
-        )
-
-
 MESSAGES = Api(
     name="anthropic messages.create",
     provider="anthropic",
@@ -95,7 +80,6 @@ MESSAGES = Api(
     apply=merger(("max_tokens",)),
     inputs=("messages",),
     observer=MessagesObserver,
-    check=_forced_tool_use,
 )
 
 

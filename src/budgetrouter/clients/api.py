@@ -55,9 +55,6 @@ class Api:
         The keyword arguments of a stream that will be logged (to make it report usage).
     observer
         A new watcher of one stream's events.
-    check
-        Raises :class:`~budgetrouter.errors.ConfigError` for a call whose thinking must not be
-        set (the call then goes out as the caller wrote it).
     """
 
     name: str
@@ -70,7 +67,6 @@ class Api:
     inputs: tuple[str, ...] = ()
     stream_usage: Callable[[dict[str, Any]], dict[str, Any]] = lambda kwargs: kwargs
     observer: Callable[[], Observer] | None = None
-    check: Callable[[Mapping[str, Any]], None] = lambda kwargs: None
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def route_call(
         The provider of :func:`~budgetrouter.providers.request_params`.
     call
         The call's own arguments, searched at the ``thinking`` paths for the caller's own
-        thinking parameters.
+        thinking parameters, and read for what else limits the thinking the provider accepts
+        (``request_params(..., call=...)``).
     thinking
         Where the caller's thinking parameters sit in ``call`` (paths of keys).
     max_tokens
@@ -71,6 +72,9 @@ def route_call(
     ------
     PromptError
         For a call with no user text; and whatever routing or the parameters raise.
+    ConfigError
+        When the call's own arguments rule the decision's thinking out: the caller's call goes
+        out as written.
     """
     if not prompt.strip():
         raise PromptError("the call holds no user message with text; nothing to route")
@@ -78,7 +82,7 @@ def route_call(
     mine = [v for path in thinking if (v := at(call, path)) is not None]
     if mine:
         return decision, None, {"thinking_set_by": "caller", **caller_level(mine)}
-    params = request_params(decision, provider, model, max_tokens=max_tokens)
+    params = request_params(decision, provider, model, max_tokens=max_tokens, call=call)
     return decision, params, {"thinking_set_by": "router", **params.level}
 
 
@@ -148,7 +152,6 @@ class Planner:
             prompt, model = self.api.prompt(original), self.api.model(original)
             if not isinstance(model, str) or not model.strip():
                 raise ConfigError(f"the call names no model (got {model!r}); nothing to route for")
-            self.api.check(original)
             limit = self.api.max_tokens(original)
             decision, params, row = route_call(
                 self.router, prompt, model, self.api.provider, original, self.api.thinking, limit
@@ -173,7 +176,9 @@ class Planner:
         escalated_from: Decision | None,
     ) -> Plan:
         limit = self.api.max_tokens(original)
-        params = request_params(decision, self.api.provider, model, max_tokens=limit)
+        params = request_params(
+            decision, self.api.provider, model, max_tokens=limit, call=original
+        )
         row = {
             "thinking_set_by": "router",
             "escalated_from": None if escalated_from is None else escalated_from.tier,

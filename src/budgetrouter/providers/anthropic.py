@@ -10,8 +10,10 @@ blocks are counted with a token counter (unless its usage reports the count), an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from budgetrouter.errors import ConfigError
 from budgetrouter.providers.base import (
     Capability,
     Provider,
@@ -26,6 +28,7 @@ from budgetrouter.providers.base import (
     refuse_or_warn,
     takes_no_thinking,
 )
+from budgetrouter.providers.call import call_value, open_turn, starts_with_thinking
 
 #: The SDK refuses a non-streaming request whose ``max_tokens`` implies more than ten minutes:
 #: ``3600 * max_tokens / 128_000 > 600``, so above 21,333 tokens (``anthropic._base_client.
@@ -139,6 +142,71 @@ def messages_params(req: Request) -> dict[str, Any]:
     return {"max_tokens": sized, "thinking": {"type": "enabled", "budget_tokens": capped}}
 
 
+def thinking_refusals(call: Mapping[str, Any], thinking: str) -> list[str]:
+    """What in the caller's request makes Anthropic refuse thinking of type ``thinking``.
+
+    Anthropic refuses thinking beside a ``temperature`` other than 1, any ``top_k``, a
+    ``top_p`` below 0.95, and (for ``"enabled"`` thinking) a ``tool_choice`` that forces tool
+    use; and it reads a request that continues an assistant turn (a tool result or a prefill)
+    under that turn's thinking, so the turn's assistant message must begin with a thinking
+    block (extended thinking docs: "Feature compatibility", "Thinking with tool use").
+
+    Parameters
+    ----------
+    call
+        The caller's keyword arguments (``extra_body`` read over the named ones).
+    thinking
+        The thinking type the parameters would send: ``"enabled"`` or ``"adaptive"``.
+
+    Returns
+    -------
+    list of str
+        One reason per conflict; empty when the request takes thinking.
+    """
+    reasons = []
+    temperature = call_value(call, "temperature")
+    if temperature is not None and temperature != 1:
+        reasons.append(f"temperature={temperature!r} (thinking takes only 1)")
+    if call_value(call, "top_k") is not None:
+        reasons.append(f"top_k={call_value(call, 'top_k')!r} (thinking takes none)")
+    top_p = call_value(call, "top_p")
+    if top_p is not None and top_p < 0.95:
+        reasons.append(f"top_p={top_p!r} (thinking takes 0.95 to 1)")
+    choice = call_value(call, "tool_choice")
+    kind = choice.get("type") if isinstance(choice, Mapping) else getattr(choice, "type", choice)
+    kind = {"required": "any", "function": "tool"}.get(kind, kind)  # OpenAI's (LiteLLM) names
+    if thinking == "enabled" and kind in ("any", "tool"):
+        reasons.append(f"tool_choice of type {kind!r} forces tool use")
+    turn = open_turn(call_value(call, "messages"))
+    if turn is not None and not starts_with_thinking(turn):
+        reasons.append(
+            "the request continues an assistant turn (a tool result or a prefill) whose message "
+            "has no thinking block (a final assistant message must start with one)"
+        )
+    return reasons
+
+
+def fit_messages_call(
+    call: Mapping[str, Any], params: dict[str, Any], req: Request
+) -> dict[str, Any]:
+    """``params`` unchanged, or a ``ConfigError`` when the caller's request rules thinking out.
+
+    Only parameters that turn thinking on are checked (:func:`thinking_refusals`); a request
+    sent without thinking takes any of the caller's arguments.
+    """
+    block = params.get("thinking")
+    kind = block.get("type") if isinstance(block, Mapping) else None
+    if kind not in ("enabled", "adaptive"):
+        return params
+    reasons = thinking_refusals(call, kind)
+    if reasons:
+        raise ConfigError(
+            f"Anthropic refuses thinking in this request: {'; '.join(reasons)}. Thinking left "
+            "as the caller set it (send thinking-compatible arguments to have it routed)"
+        )
+    return params
+
+
 def _is_message(response: dict[str, Any]) -> bool:
     return response.get("type") == "message" and isinstance(response.get("content"), list)
 
@@ -183,4 +251,11 @@ def _message_usage(response: dict[str, Any], count_tokens: TokenCounter | None) 
     return ended(count_text(thinking, count_tokens), status, "anthropic")
 
 
-ANTHROPIC = Provider("anthropic", CAPABILITIES, messages_params, _is_message, _message_usage)
+ANTHROPIC = Provider(
+    "anthropic",
+    CAPABILITIES,
+    messages_params,
+    _is_message,
+    _message_usage,
+    fit_call=fit_messages_call,
+)

@@ -9,7 +9,7 @@ usage from its responses (:mod:`~budgetrouter.providers.usage`), bundled as one
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -102,6 +102,11 @@ class Provider:
     reserved
         Name prefixes (OpenRouter's ``openai/``, ...) whose models only a row that lists them
         covers: the generic row does not, so an unlisted one is refused.
+    fit_call
+        The parameters to send with the caller's own request (its keyword arguments): the
+        same, or a level the request's other arguments allow (noted, refused under
+        ``strict``); raises :class:`~budgetrouter.errors.ConfigError` when the request rules
+        the thinking out. ``None``: any request takes any parameters.
     """
 
     name: str
@@ -110,6 +115,7 @@ class Provider:
     recognises: Callable[[dict[str, Any]], bool]
     read_usage: Callable[[dict[str, Any], TokenCounter | None], Usage]
     reserved: tuple[str, ...] = ()
+    fit_call: Callable[[Mapping[str, Any], dict[str, Any], Request], dict[str, Any]] | None = None
 
 
 def effort_level(

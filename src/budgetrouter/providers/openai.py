@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from budgetrouter.errors import ConfigError
 from budgetrouter.providers.base import (
     Capability,
     Provider,
@@ -24,8 +25,10 @@ from budgetrouter.providers.base import (
     effort_level,
     ended,
     get_path,
+    refuse_or_warn,
     takes_no_thinking,
 )
+from budgetrouter.providers.call import call_value, tool_types
 
 _REASONING = "https://platform.openai.com/docs/guides/reasoning"
 _MODELS = "https://platform.openai.com/docs/models/"
@@ -112,6 +115,54 @@ def responses_params(req: Request) -> dict[str, Any]:
     if req.max_tokens is not None:
         out["max_output_tokens"] = req.max_tokens
     return out
+
+
+#: Effort levels OpenAI refuses beside a tool type (gpt-5: "web_search is not supported with
+#: minimal reasoning effort").
+TOOL_REFUSED_EFFORTS: dict[str, tuple[str, ...]] = {"minimal": ("web_search",)}
+
+
+def _refused_by_tools(call: Mapping[str, Any], effort: str) -> str | None:
+    """The tool of the caller's request that OpenAI refuses at ``effort``, or ``None``."""
+    refused = TOOL_REFUSED_EFFORTS.get(effort, ())
+    tools = tool_types(call)
+    if "web_search" in refused and call_value(call, "web_search_options") is not None:
+        tools.append("web_search")  # Chat Completions' search parameter
+    return next((t for t in tools if t.startswith(refused)), None) if refused else None
+
+
+def fit_effort_call(
+    call: Mapping[str, Any], params: dict[str, Any], req: Request
+) -> dict[str, Any]:
+    """``params`` at an effort level the caller's tools allow.
+
+    An effort OpenAI refuses beside one of the request's tools (:data:`TOOL_REFUSED_EFFORTS`)
+    becomes the next level up among the model's own, noted (refused under ``strict``).
+    """
+    nested = isinstance(params.get("reasoning"), Mapping)
+    effort = params["reasoning"].get("effort") if nested else params.get("reasoning_effort")
+    if not isinstance(effort, str):
+        return params
+    tool = _refused_by_tools(call, effort)
+    if tool is None:
+        return params
+    levels = list(req.cap.efforts)
+    above = levels[levels.index(effort) + 1 :] if effort in levels else []
+    higher = [e for e in above if not _refused_by_tools(call, e)]
+    if not higher:
+        raise ConfigError(
+            f"{req.cap.family} refuses reasoning effort {effort!r} with the {tool!r} tool and "
+            "has no higher level: thinking left as the caller set it"
+        )
+    refuse_or_warn(
+        req.strict,
+        f"{req.cap.family} refuses reasoning effort {effort!r} with the {tool!r} tool; "
+        f"sent {higher[0]!r}",
+        req.notes,
+    )
+    if nested:
+        return {**params, "reasoning": {**params["reasoning"], "effort": higher[0]}}
+    return {**params, "reasoning_effort": higher[0]}
 
 
 def first_choice(response: dict[str, Any]) -> dict[str, Any] | None:
@@ -227,8 +278,18 @@ def _response_usage(response: dict[str, Any], count_tokens: TokenCounter | None)
 
 
 OPENAI = Provider(
-    "openai", CAPABILITIES, chat_params, _counts_reasoning, chat_usage_reader("openai")
+    "openai",
+    CAPABILITIES,
+    chat_params,
+    _counts_reasoning,
+    chat_usage_reader("openai"),
+    fit_call=fit_effort_call,
 )
 OPENAI_RESPONSES = Provider(
-    "openai-responses", CAPABILITIES, responses_params, _is_response, _response_usage
+    "openai-responses",
+    CAPABILITIES,
+    responses_params,
+    _is_response,
+    _response_usage,
+    fit_call=fit_effort_call,
 )

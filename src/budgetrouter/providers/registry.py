@@ -12,6 +12,7 @@ a response. Pure functions: no network, no SDK imported.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from budgetrouter._checks import is_int
@@ -124,6 +125,7 @@ def request_params(
     answer_tokens: int = DEFAULT_ANSWER_TOKENS,
     strict: bool = False,
     capability: Capability | None = None,
+    call: Mapping[str, Any] | None = None,
 ) -> RequestParams:
     """Keyword arguments that make ``provider``'s SDK honour ``decision``.
 
@@ -147,6 +149,14 @@ def request_params(
     capability
         The rules to apply instead of the row that lists ``model`` (for a model no row lists
         yet: ``capability=capability("anthropic", "claude-sonnet-5")`` gives it that model's).
+    call
+        The caller's own keyword arguments of the request these parameters go into. Where
+        they limit the thinking the provider accepts, the parameters follow: a level the
+        request allows instead (gpt-5's ``minimal`` effort is refused beside the
+        ``web_search`` tool, so ``low`` is sent, noted), or a ``ConfigError`` when the request
+        rules thinking out (Anthropic with a ``temperature`` other than 1, a ``top_k``, a
+        ``top_p`` below 0.95, forced tool use, or a turn whose assistant message has no
+        thinking block): send such a request as the caller wrote it.
 
     Returns
     -------
@@ -158,7 +168,8 @@ def request_params(
     ------
     ConfigError
         For an unknown provider, a model no row lists (and no ``capability`` given), or, with
-        ``strict=True``, a combination that would need clamping.
+        ``strict=True``, a combination that would need clamping; a ``call`` that rules the
+        decision's thinking out.
 
     Examples
     --------
@@ -210,9 +221,15 @@ def request_params(
             f"{decision.model!r}'s; route for {model!r} to get its own",
             notes,
         )
-    params = PROVIDERS[provider].params(
-        Request(decision, cap, max_tokens, answer_tokens, strict, notes)
-    )
+    if call is not None and not isinstance(call, Mapping):
+        raise ConfigError(
+            f"call must be the request's keyword arguments (a dict), got {type(call).__name__}"
+        )
+    req = Request(decision, cap, max_tokens, answer_tokens, strict, notes)
+    params = PROVIDERS[provider].params(req)
+    fit = PROVIDERS[provider].fit_call
+    if call is not None and fit is not None:
+        params = fit(call, params, req)
     thinks = cap.style != "off" and not decision.no_thinking
     no_budget = cap.style in ("effort", "adaptive", "fixed")  # nothing bounds the thinking
     if thinks and no_budget and max_tokens is not None and max_tokens <= answer_tokens:
