@@ -49,7 +49,7 @@ def sse(api: str, events: list[dict]) -> bytes:
 
 
 def _anthropic_refusal(body: dict) -> str | None:
-    """Why Anthropic answers 400 to a Messages body with thinking on, as its docs and reports say."""
+    """Why Anthropic answers 400 to a Messages body with thinking on (its docs, its reports)."""
     thinking = (body.get("thinking") or {}).get("type")
     if thinking not in ("enabled", "adaptive"):
         return None
@@ -129,10 +129,13 @@ class Loopback:
                 status = 200
                 why = refusal(api, body)
                 if why is not None:  # refused as the provider does, whatever was queued
-                    status, reply = 400, {
-                        "type": "error",
-                        "error": {"type": "invalid_request_error", "message": why},
-                    }
+                    status, reply = (
+                        400,
+                        {
+                            "type": "error",
+                            "error": {"type": "invalid_request_error", "message": why},
+                        },
+                    )
                 elif isinstance(reply, int):  # an HTTP error status
                     status, reply = reply, {"error": {"message": "server error", "type": "x"}}
                 if isinstance(reply, list):

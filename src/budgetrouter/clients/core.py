@@ -176,9 +176,7 @@ class Planner:
         escalated_from: Decision | None,
     ) -> Plan:
         limit = self.api.max_tokens(original)
-        params = request_params(
-            decision, self.api.provider, model, max_tokens=limit, call=original
-        )
+        params = request_params(decision, self.api.provider, model, max_tokens=limit, call=original)
         row = {
             "thinking_set_by": "router",
             "escalated_from": None if escalated_from is None else escalated_from.tier,
