@@ -296,3 +296,24 @@ def test_concurrent_calls_each_get_their_own_decision(server, router, log):
         t.join()
     assert got == {p: router.route(p, model=ANTHROPIC.model) for p in prompts}
     assert sorted(r["prompt"] for r in rows(log)) == sorted(prompts)
+
+
+@pytest.mark.parametrize("provider", ["sglang", "vllm"])
+def test_a_reported_zero_beside_reasoning_text_logs_the_text_count(server, router, log, provider):
+    thought = "17 times 3 is 51, plus 9 is 60."
+    answer = chat(0)
+    answer["choices"][0]["message"] = {"role": "assistant", "content": "60",
+                                       "reasoning_content": thought}  # fmt: skip
+    events = chat_stream(0)
+    events.insert(0, {**events[0], "choices": [
+        {"index": 0, "delta": {"reasoning_content": thought}, "finish_reason": None}]})  # fmt: skip
+    server.reply("chat", answer, events)
+    wrapped = wrap(CHAT.make(server.url, False), router=router, log=log, provider=provider)
+    kwargs = {**CHAT.kwargs(PROMPT), "model": "qwen3-8b"}
+    wrapped.chat.completions.create(**kwargs)
+    list(wrapped.chat.completions.create(**kwargs, stream=True))
+    from budgetrouter.providers import default_token_counter
+
+    expected = default_token_counter()(thought)
+    assert expected > 0
+    assert [r["reasoning_tokens"] for r in rows(log)] == [expected, expected]

@@ -174,7 +174,7 @@ def thinking_refusals(call: Mapping[str, Any], thinking: str) -> list[str]:
         reasons.append(f"top_p={top_p!r} (thinking takes 0.95 to 1)")
     choice = call_value(call, "tool_choice")
     kind = choice.get("type") if isinstance(choice, Mapping) else getattr(choice, "type", choice)
-    kind = {"required": "any", "function": "tool"}.get(kind, kind)  # OpenAI's (LiteLLM) names
+    kind = {"required": "any", "function": "tool"}.get(str(kind), kind)  # OpenAI's (LiteLLM)
     if thinking == "enabled" and kind in ("any", "tool"):
         reasons.append(f"tool_choice of type {kind!r} forces tool use")
     turn = open_turn(call_value(call, "messages"))
@@ -227,18 +227,19 @@ def _message_usage(response: dict[str, Any], count_tokens: TokenCounter | None) 
     """Thinking tokens from ``usage.output_tokens_details.thinking_tokens`` when reported.
 
     That field counts the raw reasoning even when the response's thinking is summarised,
-    redacted or omitted. Without it the thinking blocks' text is counted only where it is the
-    whole reasoning (Claude 3.7 Sonnet, or a model of another maker behind the same API); a
-    summary (Claude 4 and later), a redacted or an omitted block leaves the count unknown
-    (``None``).
+    redacted or omitted; a reported 0 beside thinking blocks is not a count. Without a count
+    the thinking blocks' text is counted only where it is the whole reasoning (Claude 3.7
+    Sonnet, or a model of another maker behind the same API); a summary (Claude 4 and later),
+    a redacted or an omitted block leaves the count unknown (``None``).
     """
     status = STOP_STATUS.get(str(response.get("stop_reason")), "failed")
     details = get_path(response, "usage", "output_tokens_details") or {}
     counted = details.get("thinking_tokens", details.get("reasoning_tokens"))
-    if counted is not None:
-        return ended(counted, status, "anthropic")
     blocks = [b for b in response.get("content") or [] if isinstance(b, dict)]
     thought = [b for b in blocks if b.get("type") in ("thinking", "redacted_thinking")]
+    if counted is not None and not (counted == 0 and thought):
+        return ended(counted, status, "anthropic")
+    # no count, or a reported 0 beside thinking blocks (not a count): read the blocks
     model = str(response.get("model") or "")
     summarised = model.startswith("claude") and not model.startswith("claude-3-7")
     if any(b.get("type") == "redacted_thinking" or not b.get("thinking") for b in thought) or (

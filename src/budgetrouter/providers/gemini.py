@@ -110,12 +110,24 @@ def _is_gemini(response: dict[str, Any]) -> bool:
     return "candidates" in response or "usage_metadata" in response or "usageMetadata" in response
 
 
+def _thought_parts(response: dict[str, Any]) -> bool:
+    """Whether a candidate shows thought parts (``thought: true``, thought summaries)."""
+    return any(
+        isinstance(part, dict) and part.get("thought") is True and part.get("text")
+        for c in response.get("candidates") or []
+        if isinstance(c, dict)
+        for part in get_path(c, "content", "parts") or []
+    )
+
+
 def _gemini_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
     meta = response.get("usage_metadata") or response.get("usageMetadata")
     # Gemini leaves out a zero count; with no usage metadata at all the count is unknown.
     tokens = None
     if isinstance(meta, dict):
         tokens = meta.get("thoughts_token_count") or meta.get("thoughtsTokenCount") or 0
+    if tokens == 0 and _thought_parts(response):
+        tokens = None  # thought summaries shown but no count: a 0 here is not a count
     reasons = [
         str(c.get("finish_reason") or c.get("finishReason") or "").rsplit(".", 1)[-1]
         for c in response.get("candidates") or []

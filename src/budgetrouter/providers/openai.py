@@ -203,7 +203,9 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
 
     The reader takes ``usage.completion_tokens_details.reasoning_tokens`` when the response
     reports it, else counts ``message.reasoning_content`` (vLLM, SGLang) or
-    ``message.reasoning`` (OpenRouter) with the token counter; a response with neither and no
+    ``message.reasoning`` (OpenRouter) with the token counter; a reported 0 beside reasoning
+    text is not a count (SGLang and vLLM can report 0 for a run that reasoned): the text is
+    counted; a response with neither and no
     ``usage`` at all (a stream read without ``include_usage``) has an unknown count (``None``).
     ``finish_reason == "length"`` is a cut-off.
 
@@ -224,10 +226,13 @@ def chat_usage_reader(provider: str) -> Callable[[dict[str, Any], TokenCounter |
         if (choice.get("message") or {}).get("refusal"):
             status = "refused"  # a refusal ends with "stop" too
         counted = get_path(response, *_CHAT_REASONING)
-        if counted is not None:
-            return ended(counted, status, provider)
         message = choice.get("message") or {}
         text = message.get("reasoning_content") or message.get("reasoning") or ""
+        if not isinstance(text, str):
+            text = ""
+        if counted is not None and not (counted == 0 and text.strip()):
+            return ended(counted, status, provider)
+        # no count, or a reported 0 beside reasoning text (SGLang, vLLM): count the text
         if not text and (response.get("usage") is None or provider in COUNTED):
             # no usage at all, or a provider that reports the count and did not: unknown
             return ended(None, status, provider)
@@ -271,9 +276,32 @@ def _response_status(response: dict[str, Any]) -> str:
     return "failed"  # failed, cancelled, in_progress, queued
 
 
+def _reasoning_items(response: dict[str, Any]) -> tuple[str, bool]:
+    """The full reasoning text of a Responses output, and whether it shows a summary only."""
+    texts, summary = [], False
+    for item in response.get("output") or []:
+        if not isinstance(item, dict) or item.get("type") != "reasoning":
+            continue
+        parts = [p for p in item.get("content") or [] if isinstance(p, dict)]
+        texts += [p.get("text") or "" for p in parts if p.get("type") == "reasoning_text"]
+        summary |= not parts and bool(item.get("summary") or item.get("encrypted_content"))
+    return "".join(texts), summary
+
+
 def _response_usage(response: dict[str, Any], count_tokens: TokenCounter | None) -> Usage:
-    # None (unknown) when the response has no usage, as a failed or cut-short one may not
+    """``usage.output_tokens_details.reasoning_tokens``; a reported 0 beside reasoning is not one.
+
+    A 0 beside reasoning text (a server that returns the full ``reasoning_text``) counts the
+    text; beside a summary or encrypted reasoning only, the count is unknown (``None``). No
+    usage at all (a failed or cut-short response) is unknown too.
+    """
     tokens = get_path(response, "usage", "output_tokens_details", "reasoning_tokens")
+    if tokens == 0:
+        text, summary = _reasoning_items(response)
+        if text.strip():
+            tokens = count_text(text, count_tokens)
+        elif summary:
+            tokens = None
     return ended(tokens, _response_status(response), "openai-responses")
 
 
