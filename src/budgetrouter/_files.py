@@ -43,12 +43,45 @@ def replace_folder(tmp: Path, path: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+#: The problem of a line that is a row cut off mid-write (its writer killed), as
+#: :func:`jsonl_lines` reports it.
+TORN = "a torn line (a row cut off mid-write, its writer stopped)"
+#: How every row of an outcome log begins (:meth:`budgetrouter.outcomes.OutcomeLog.record`).
+ROW_START = '{"prompt": '
+
+
+def _torn(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether ``text``, which is not JSON, reads as an outcome-log row cut short."""
+    body = text.rstrip()
+    if ROW_START.startswith(body):
+        return True
+    return body.startswith(ROW_START) and (
+        exc.msg.startswith("Unterminated string") or exc.pos >= len(body) or not body.endswith("}")
+    )
+
+
+def _split_torn(text: str) -> tuple[str, dict[str, Any]] | None:
+    """A torn row with a whole row written on after it: (the torn part, the whole row)."""
+    at = text.find(ROW_START, 1)
+    while at > 0:
+        try:
+            record = json.loads(text[at:])
+        except json.JSONDecodeError:
+            at = text.find(ROW_START, at + 1)
+            continue
+        return (text[:at], record) if isinstance(record, dict) else None
+    return None
+
+
 def jsonl_lines(path: str | Path) -> list[tuple[int, Any, str | None]]:
     """Each non-blank line of a JSONL file: its 1-based number, its object, and its problem.
 
     The problem is ``None`` for a JSON object, else what is wrong with the line (not UTF-8,
     not JSON, not an object; its object is then ``None``): one bad line does not hide the
-    others. A byte-order mark before the first line is skipped.
+    others. A byte-order mark before the first line is skipped. A line that is an outcome-log
+    row (:data:`ROW_START`) cut off mid-write has the problem :data:`TORN`; one with a whole
+    row written on after the torn part (a writer that did not end the torn line first) gives
+    two entries of its number, the torn part and the row.
 
     Raises
     ------
@@ -65,14 +98,24 @@ def jsonl_lines(path: str | Path) -> list[tuple[int, Any, str | None]]:
         try:  # line by line, so that one undecodable line does not hide the others
             line = data.decode("utf-8-sig" if lineno == 1 else "utf-8")
         except UnicodeDecodeError as exc:
-            out.append((lineno, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"))
+            # a write cut inside a multi-byte character leaves the last line undecodable
+            end = len(data.rstrip(b"\r\n"))
+            cut = data.startswith(ROW_START.encode()) and end - exc.start < 4
+            why = TORN if cut else f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"
+            out.append((lineno, None, why))
             continue
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            out.append((lineno, None, f"invalid JSON ({exc.msg})"))
+            glued = _split_torn(line)
+            if glued is not None:
+                out += [(lineno, None, TORN), (lineno, glued[1], None)]
+            else:
+                out.append(
+                    (lineno, None, TORN if _torn(line, exc) else f"invalid JSON ({exc.msg})")
+                )
             continue
         if not isinstance(record, dict):
             out.append((lineno, None, "each line must be a JSON object"))

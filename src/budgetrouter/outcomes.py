@@ -2,9 +2,10 @@
 
 :class:`OutcomeLog` appends one JSON line per request to a local file. JSONL is the format the
 trainer reads (``budgetrouter train --data log.jsonl``), so a log is training data with no
-conversion step; appending never rewrites earlier rows, a crash loses at most the line being
-written, and an exclusive file lock keeps lines whole when several threads or processes log at
-once. The reasoning tokens and the cut-off flag are read from the providers' real response
+conversion step; appending never rewrites earlier rows, and an exclusive file lock keeps lines
+whole when several threads or processes log at once. A writer killed mid-row loses that row only:
+the next row starts a line of its own, and the trainer skips the torn line with a warning naming
+it. The reasoning tokens and the cut-off flag are read from the providers' real response
 shapes by :func:`budgetrouter.providers.reasoning_usage`; the next tier up for a run cut off
 while thinking is :meth:`budgetrouter.decision.TierRules.escalate`. :func:`budgetrouter.wrap`
 records through this log for wrapped SDK clients (with the extra fields ``thinking_set_by`` and
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -166,18 +168,30 @@ class OutcomeLog:
             "logged_at": time.time(),
             **fields,
         }
-        line = json.dumps(row, ensure_ascii=False) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
-            import fcntl
+        self._append((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+        return row
 
+    def _append(self, line: bytes) -> None:
+        """Append one row, on a line of its own, under an exclusive lock of the file.
+
+        A writer killed mid-row leaves a torn last line with no newline; the next row first
+        ends that line, so it never lands on the torn one (the trainer skips the torn line).
+        """
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.path, "ab+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                end = handle.seek(0, os.SEEK_END)
+                if end:
+                    handle.seek(end - 1)
+                    if handle.read(1) != b"\n":
+                        line = b"\n" + line
                 handle.write(line)
                 handle.flush()
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-        return row
 
 
 _COLUMNS = (

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter._files import jsonl_lines
+from budgetrouter._files import TORN, jsonl_lines
 from budgetrouter.errors import DataError
 from budgetrouter.train.data import validate_observations
 
@@ -150,13 +150,17 @@ def jsonl_records(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     ------
     DataError
         If the file cannot be read, or a line is not valid JSON or not an object (names the
-        file and the line).
+        file and the line). A torn line (a row cut off mid-write) is skipped with a warning
+        naming it.
     """
     records = []
     for lineno, record, problem in jsonl_lines(path):
-        if problem is not None:
+        if problem == TORN:  # a writer killed mid-row: that row is lost, the others are not
+            logger.warning("%s: line %d skipped: %s", path, lineno, TORN)
+        elif problem is not None:
             raise DataError(str(path), problem, row=lineno)
-        records.append((lineno, record))
+        else:
+            records.append((lineno, record))
     return records
 
 
