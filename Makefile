@@ -9,7 +9,7 @@ CONFIG := training/default.json
 PACKAGED := src/budgetrouter/resources
 TRAIN = $(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER)
 
-.PHONY: install install-dev run test docs test-slow lint fix default-bundle compact-table embedder-bundles benchmark benchmark-dask headroom clean
+.PHONY: install install-dev run serve test docs test-slow lint fix default-bundle compact-table embedder-bundles benchmark benchmark-dask headroom clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(TRAIN) --out $(BUNDLE) --report reports/default
 	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table --forecast
+
+# Serve the registry's champion router (set by a retrain) on 127.0.0.1:5000.
+serve: install
+	$(BIN)/budgetrouter serve
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -108,36 +108,31 @@ def free_port():
 
 
 def test_served_champion_answers_like_the_router(registry, first, capsys):
+    """``budgetrouter serve`` as written (the venv's bin not on PATH), a model per row."""
     import mlflow
 
     root, _, _ = registry
     if not mlflow.MlflowClient().search_model_versions("name='budgetrouter'"):
         pytest.skip("needs the retrain tests of this module")
     model = mlflow.pyfunc.load_model("models:/budgetrouter@champion")
+    assert [c.name for c in model.metadata.get_input_schema().inputs] == ["prompt", "model"]
     port = free_port()
-    bin_dir = str(Path(sys.executable).parent)  # mlflow starts uvicorn from PATH
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    mlflow_cli = str(Path(bin_dir) / "mlflow")
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != bin_dir)
+    env = {**os.environ, "PATH": path}
     proc = subprocess.Popen(
-        [
-            mlflow_cli,
-            "models",
-            "serve",
-            "--env-manager",
-            "local",
-            "-m",
-            "models:/budgetrouter@champion",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
+        [str(Path(bin_dir) / "budgetrouter"), "serve", "--port", str(port)],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    models = ["o4-mini", None, "claude-sonnet-4-5"] * (len(PROMPTS) // 3 + 1)
+    records = [
+        {"prompt": p} if m is None else {"prompt": p, "model": m}
+        for p, m in zip(PROMPTS, models, strict=False)
+    ]
     try:
         deadline = time.time() + 180
         while True:
@@ -147,9 +142,9 @@ def test_served_champion_answers_like_the_router(registry, first, capsys):
                         break
             except OSError:
                 if time.time() > deadline or proc.poll() is not None:
-                    pytest.fail("mlflow models serve did not come up")
+                    pytest.fail("budgetrouter serve did not come up")
                 time.sleep(1)
-        body = json.dumps({"dataframe_records": [{"prompt": p} for p in PROMPTS]}).encode()
+        body = json.dumps({"dataframe_records": records}).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/invocations",
             data=body,
@@ -161,13 +156,20 @@ def test_served_champion_answers_like_the_router(registry, first, capsys):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
-    local = model.predict(pd.DataFrame({"prompt": PROMPTS})).to_dict("records")
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert "extra inputs" not in stderr.lower()  # MLflow's warning when it drops a column
+    sent_models = [r.get("model") for r in records]
+    local = model.predict(pd.DataFrame(records)).to_dict("records")
     # the champion is one of the two bundles written by the retrain tests, or the current one
     by_version = {Router.load(p).version: p for p in (registry[2], root / "cand1", root / "cand2")}
-    expected = Router.load(by_version[served[0]["bundle_version"]]).route_batch(PROMPTS)
+    router = Router.load(by_version[served[0]["bundle_version"]])
+    expected = router.route_batch(PROMPTS, model=sent_models)
+    # each row routed for its own model (MLflow sends an empty one back as NaN)
+    assert [g["model"] if isinstance(g["model"], str) else None for g in served] == sent_models
     assert [d.tier for d in expected] == [g["tier"] for g in served]
     assert [d.budget_tokens for d in expected] == [g["budget_tokens"] for g in served]
+    assert [d.model_aware for d in expected] == [g["model_aware"] for g in served]
     for got, want in zip(served, local, strict=True):
-        assert got["tier"] == want["tier"]
+        assert got["tier"] == want["tier"] and str(got["model"]) == str(want["model"])
         assert got["predicted_tokens"] == want["predicted_tokens"]
         assert got["bundle_version"] == want["bundle_version"]

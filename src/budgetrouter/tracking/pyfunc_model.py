@@ -2,7 +2,8 @@
 
 MLflow executes this file when it loads the model (``mlflow.pyfunc.load_model`` or
 ``mlflow models serve``); the package never imports it. Input: a DataFrame with a column
-``prompt``; output: one row of decision fields per prompt.
+``prompt`` and an optional column ``model`` (the model each prompt is routed for; empty:
+model-agnostic), both in the logged signature; output: one row of decision fields per prompt.
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ class RouterModel(PythonModel):
         self.router = Router.load(context.artifacts["bundle"])
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        """Route every prompt of ``model_input["prompt"]``."""
+        """Route every prompt of ``model_input["prompt"]`` for its row's ``model`` (if any)."""
         if "prompt" not in model_input:
             raise ValueError(
                 f"input needs a column 'prompt'; got columns {list(model_input.columns)}"
             )
-        decisions: list[Decision] = self.router.route_batch(model_input["prompt"].tolist())
+        models = None
+        if "model" in model_input:
+            models = [m if isinstance(m, str) and m.strip() else None for m in model_input["model"]]
+        prompts = model_input["prompt"].tolist()
+        decisions: list[Decision] = self.router.route_batch(prompts, model=models)
         rows = [d.to_dict() for d in decisions]
         return pd.DataFrame(rows, columns=OUTPUT_COLUMNS).astype({"budget_tokens": "object"})
 

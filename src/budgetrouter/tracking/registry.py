@@ -26,23 +26,29 @@ def log_router_model(bundle: str | Path, name: str = "router") -> str:
     """Log a bundle as an MLflow pyfunc model in the active run; returns its model URI.
 
     The model is logged as code (``budgetrouter/tracking/pyfunc_model.py``) with the bundle as
-    its artifact, so loading it never unpickles a Python object.
+    its artifact, so loading it never unpickles a Python object. Its signature takes a string
+    column ``prompt`` and an optional string column ``model`` (the model routed for, per row).
     """
     import mlflow
     import pandas as pd
-    from mlflow.models import infer_signature
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types import ColSpec, Schema
 
     from budgetrouter.router import Router
 
     code = Path(__file__).with_name("pyfunc_model.py")
-    example = pd.DataFrame({"prompt": ["What is 2 + 3?"]})
-    decision = Router.load(bundle).route(example["prompt"][0]).to_dict()
+    router = Router.load(bundle)
+    model = router.known_models[0] if router.known_models else None
+    decision = router.route("What is 2 + 3?", model=model).to_dict()
     output = pd.DataFrame([decision]).astype({"budget_tokens": "object"})
+    # ``model`` in the signature: MLflow drops input columns the signature does not name
+    inputs = Schema([ColSpec("string", "prompt"), ColSpec("string", "model", required=False)])
+    signature = ModelSignature(inputs=inputs, outputs=infer_signature(None, output).outputs)
     info = mlflow.pyfunc.log_model(
         name=name,
         python_model=str(code),
         artifacts={"bundle": str(bundle)},
-        signature=infer_signature(example, output),
+        signature=signature,
     )
     return str(info.model_uri)
 
