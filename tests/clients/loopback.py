@@ -88,6 +88,9 @@ def refusal(api: str, body: dict) -> str | None:
     search = any(t.startswith("web_search") for t in tools) or "web_search_options" in body
     if api in ("chat", "responses") and effort == "minimal" and search:
         return "The following tools cannot be used with reasoning.effort 'minimal': web_search."
+    sampling = body.get("temperature", 1) != 1 or body.get("top_p", 1) != 1 or body.get("logprobs")
+    if api in ("chat", "responses") and effort not in (None, "none") and sampling:
+        return "Unsupported parameter: 'temperature' is not supported with this model."
     return None
 
 

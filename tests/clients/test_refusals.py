@@ -180,3 +180,27 @@ def test_function_tools_leave_minimal_effort_as_it_is():
     d = Decision("none", 0, 0, 0, 0.9, False, "v")
     call = {"tools": [{"type": "function", "function": {"name": "f"}}]}
     assert request_params(d, "openai", "gpt-5", call=call)["reasoning_effort"] == "minimal"
+
+
+@pytest.mark.parametrize("case", [CHAT, RESPONSES], ids=["chat", "responses"])
+@pytest.mark.parametrize("sampling", [{"temperature": 0.2}, {"top_p": 0.5}])
+def test_gpt51_sampling_rules_reasoning_out(server, router, log, caplog, case, sampling):
+    wrapped = wrap(case.make(server.url, False), router=router, log=log)
+    call = {**case.kwargs(PROMPT), "model": "gpt-5.1", **sampling}
+    with caplog.at_level(logging.WARNING, logger="budgetrouter.clients"):
+        case.method(wrapped, False)(**call)  # a 400 would raise openai.BadRequestError
+    body = server.sent(case.api)[0]
+    assert "reasoning_effort" not in body and "reasoning" not in body
+    assert "only with reasoning effort 'none'" in caplog.text
+    # o4-mini cannot switch reasoning off: its sampling arguments are the caller's own matter
+    d = router.route(PROMPT, model="o4-mini")
+    assert request_params(d, case.provider, "o4-mini", call=sampling)
+
+
+def test_gpt51_logprobs_rule_reasoning_out_and_a_none_decision_keeps_them(none_router):
+    d = Decision("short", 512, 300, 900, 0.1, False, "v")
+    with pytest.raises(ConfigError, match="logprobs only with reasoning effort 'none'"):
+        request_params(d, "openai", "gpt-5.2", call={"logprobs": True, "top_logprobs": 2})
+    none = none_router.route(PROMPT, model="gpt-5.2")
+    sent = request_params(none, "openai", "gpt-5.2", call={"temperature": 0.2})
+    assert sent["reasoning_effort"] == "none"

@@ -375,3 +375,11 @@ def test_gpt5_minimal_effort_is_raised_beside_web_search(server, tiny_bundle, re
     assert bodies()[-1]["reasoning_effort"] == "low"
     completion(model="gpt-5", messages=MESSAGES, api_base=server, **KEYS)
     assert bodies()[-1]["reasoning_effort"] == "minimal"
+
+
+def test_gpt51_with_a_temperature_goes_as_written(server, router, register, caplog):
+    register(BudgetRouterCallback(router))
+    with caplog.at_level(logging.WARNING, logger="budgetrouter"):
+        completion(model="gpt-5.1", messages=MESSAGES, temperature=0.2, api_base=server, **KEYS)
+    assert "reasoning_effort" not in bodies()[-1] and bodies()[-1]["temperature"] == 0.2
+    assert "only with reasoning effort 'none'" in caplog.text

@@ -131,18 +131,44 @@ def _refused_by_tools(call: Mapping[str, Any], effort: str) -> str | None:
     return next((t for t in tools if t.startswith(refused)), None) if refused else None
 
 
+def _sampling(call: Mapping[str, Any]) -> list[str]:
+    """The caller's sampling arguments that OpenAI takes only without reasoning."""
+    out = []
+    for key in ("temperature", "top_p"):
+        value = call_value(call, key)
+        if value is not None and value != 1:
+            out.append(f"{key}={value!r}")
+    if call_value(call, "logprobs") or call_value(call, "top_logprobs") is not None:
+        out.append("logprobs")
+    return out
+
+
 def fit_effort_call(
     call: Mapping[str, Any], params: dict[str, Any], req: Request
 ) -> dict[str, Any]:
-    """``params`` at an effort level the caller's tools allow.
+    """``params`` at an effort level the caller's request allows.
 
     An effort OpenAI refuses beside one of the request's tools (:data:`TOOL_REFUSED_EFFORTS`)
-    becomes the next level up among the model's own, noted (refused under ``strict``).
+    becomes the next level up among the model's own, noted (refused under ``strict``). On a
+    model that can switch reasoning off (effort ``none``, its default: GPT-5.1 and later),
+    ``temperature``, ``top_p`` and ``logprobs`` are accepted only without reasoning: a call
+    that sets them rules reasoning out (``ConfigError``: sent as the caller wrote it).
+
+    Raises
+    ------
+    ConfigError
+        When the caller's request rules the decision's reasoning out.
     """
     nested = isinstance(params.get("reasoning"), Mapping)
     effort = params["reasoning"].get("effort") if nested else params.get("reasoning_effort")
     if not isinstance(effort, str):
         return params
+    sampling = _sampling(call) if "none" in req.cap.efforts and effort != "none" else []
+    if sampling:
+        raise ConfigError(
+            f"{req.cap.family} takes {', '.join(sampling)} only with reasoning effort 'none': "
+            "reasoning left as the caller set it (drop them to have the call routed)"
+        )
     tool = _refused_by_tools(call, effort)
     if tool is None:
         return params
