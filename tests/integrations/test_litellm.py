@@ -383,3 +383,16 @@ def test_gpt51_with_a_temperature_goes_as_written(server, router, register, capl
         completion(model="gpt-5.1", messages=MESSAGES, temperature=0.2, api_base=server, **KEYS)
     assert "reasoning_effort" not in bodies()[-1] and bodies()[-1]["temperature"] == 0.2
     assert "only with reasoning effort 'none'" in caplog.text
+
+
+def test_exploration_through_the_callback_logs_propensities(server, router, log, register):
+    register(BudgetRouterCallback(router, log, explore=1, explore_seed=0))
+    for _ in range(12):
+        completion(model="o4-mini", messages=MESSAGES, api_base=server, **KEYS)
+    written = wait_rows(log, 12)
+    sent = [b["reasoning_effort"] for b in bodies()]
+    assert len(set(sent)) >= 2 and sorted(r["effort"] for r in written) == sorted(sent)
+    assert {r["propensity"] for r in written} == {round(1 / 3, 6)}
+    assert {r["routed_effort"] for r in written} == {"medium"}
+    with pytest.raises(ConfigError, match="explore must be a share"):
+        BudgetRouterCallback(router, log, explore=2)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from budgetrouter.clients.core import Api, Planner
 from budgetrouter.clients.decisions import decision_of
+from budgetrouter.clients.explore import Explorer
 from budgetrouter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def wrap(
     *,
     strict: bool = False,
     provider: str | None = None,
+    explore: float = 0.0,
+    explore_seed: int | None = None,
 ) -> Client:
     """Wrap an SDK client so that each call is routed, its thinking set, its outcome logged.
 
@@ -62,6 +65,15 @@ def wrap(
         For an openai client, the provider its Chat Completions calls are routed as:
         ``openai``, ``openrouter``, ``vllm`` or ``sglang`` (default: ``openrouter`` for a
         base URL on openrouter.ai, else ``openai``).
+    explore
+        The share of routed calls sent at a level drawn uniformly among the model's own levels
+        (never above the caller's output limit, never for calls whose thinking the caller
+        set), in [0, 1]. With it above 0 every routed row records the level sent, the level
+        routed (``routed_tier``, ``routed_budget``, ``routed_effort``), ``explored`` and the
+        ``propensity`` of the level sent, for off-policy evaluation
+        (:func:`budgetrouter.offpolicy.estimate`). 0 (default): requests and rows as without it.
+    explore_seed
+        Seed of the exploration draws (``None``: from the operating system).
 
     Returns
     -------
@@ -75,7 +87,8 @@ def wrap(
     ConfigError
         For a client of another kind (or one already wrapped), a router that is not a
         :class:`~budgetrouter.Router`, a log that is not an
-        :class:`~budgetrouter.outcomes.OutcomeLog`, or an unknown ``provider``.
+        :class:`~budgetrouter.outcomes.OutcomeLog`, an unknown ``provider``, or an
+        ``explore`` outside [0, 1].
 
     Examples
     --------
@@ -92,11 +105,25 @@ def wrap(
     if log is not None and not isinstance(log, OutcomeLog):
         raise ConfigError(f"log must be an OutcomeLog or None, got {type(log).__name__}")
 
+    return _wrap(client, router, log, escalate, strict, provider, Explorer(explore, explore_seed))
+
+
+def _wrap(
+    client: Any,
+    router: Router,
+    log: OutcomeLog | None,
+    escalate: bool,
+    strict: bool,
+    provider: str | None,
+    explorer: Explorer,
+) -> Any:
+    """:func:`wrap` with its arguments checked; copies of the client share the explorer."""
+
     def planner(api: Api) -> Planner:
-        return Planner(router, log, api, escalate=bool(escalate), strict=strict)
+        return Planner(router, log, api, escalate=bool(escalate), strict=strict, explorer=explorer)
 
     def rewrap(copy: Any) -> Any:
-        return wrap(copy, router, log, escalate, strict=strict, provider=provider)
+        return _wrap(copy, router, log, escalate, strict, provider, explorer)
 
     kind = _kind(client)
     if provider is not None and kind != "openai":
@@ -107,14 +134,14 @@ def wrap(
     if kind == "openai":
         from budgetrouter.clients.openai import wrap_openai
 
-        return wrap_openai(client, planner, provider, rewrap)  # type: ignore[return-value]
+        return wrap_openai(client, planner, provider, rewrap)
     if kind == "anthropic":
         from budgetrouter.clients.anthropic import wrap_anthropic
 
-        return wrap_anthropic(client, planner, rewrap)  # type: ignore[return-value]
+        return wrap_anthropic(client, planner, rewrap)
     from budgetrouter.clients.genai import wrap_genai
 
-    return wrap_genai(client, planner, rewrap)  # type: ignore[return-value]
+    return wrap_genai(client, planner, rewrap)
 
 
 #: Kinds of client, by the top-level package that defines the client's class.

@@ -23,6 +23,7 @@ from budgetrouter.errors import ConfigError, PromptError
 from budgetrouter.providers import reasoning_usage, request_params
 
 if TYPE_CHECKING:
+    from budgetrouter.clients.explore import Explorer
     from budgetrouter.decision import Decision
     from budgetrouter.outcomes import OutcomeLog
     from budgetrouter.providers import RequestParams, Usage
@@ -102,6 +103,10 @@ class Planner:
     strict
         Raise budgetrouter's errors (routing, parameters, usage, the log) instead of logging
         a warning and going on with the caller's own parameters or response.
+    explorer
+        Sends a share of routed calls at a level drawn at random and gives their rows the
+        propensity fields (:class:`~budgetrouter.clients.explore.Explorer`); ``None`` or a
+        share of 0: every call at its routed level, rows as without it.
 
     Notes
     -----
@@ -116,12 +121,14 @@ class Planner:
         *,
         escalate: bool = True,
         strict: bool = False,
+        explorer: Explorer | None = None,
     ) -> None:
         self.router = router
         self.log = log
         self.api = api
         self.escalate = escalate
         self.strict = strict
+        self.explorer = explorer if explorer is not None and explorer.share > 0 else None
         self._warnings = Warnings(strict, logger)
 
     def plan(self, kwargs: Mapping[str, Any], *, stream: bool = False) -> Plan:
@@ -156,6 +163,11 @@ class Planner:
             decision, params, row = route_call(
                 self.router, prompt, model, self.api.provider, original, self.api.thinking, limit
             )
+            if params is not None and self.explorer is not None:
+                decision, params, explored = self.explorer.choose(
+                    self.router, decision, params, self.api.provider, model, original, limit
+                )
+                row.update(explored, **params.level)
             kwargs = dict(original) if params is None else self.api.apply(original, params)
             by = row["thinking_set_by"]
             row["escalated_from"] = None

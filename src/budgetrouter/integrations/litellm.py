@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter._optional import require
 from budgetrouter.clients.core import route_call
+from budgetrouter.clients.explore import Explorer
 from budgetrouter.clients.failures import FAIL_OPEN, Warnings
 from budgetrouter.clients.kwargs import first_max_tokens, merger, user_text
 from budgetrouter.errors import ConfigError
@@ -82,12 +83,16 @@ class BudgetRouterCallback(_CustomLogger):
         Raise budgetrouter's errors (a model or prompt it cannot route, parameters it cannot
         build, a response it cannot log) instead of logging a warning and sending the request
         with the caller's own parameters. LiteLLM catches and logs what a success hook raises.
+    explore, explore_seed
+        The share of routed calls sent at a level drawn at random, and the draws' seed, as
+        :func:`budgetrouter.wrap` takes them (rows then carry ``propensity`` and the routed
+        level); 0: off.
 
     Raises
     ------
     ConfigError
-        For a router that is not a :class:`~budgetrouter.Router` or a log that is not an
-        :class:`~budgetrouter.outcomes.OutcomeLog`.
+        For a router that is not a :class:`~budgetrouter.Router`, a log that is not an
+        :class:`~budgetrouter.outcomes.OutcomeLog`, or an ``explore`` outside [0, 1].
 
     Notes
     -----
@@ -99,7 +104,13 @@ class BudgetRouterCallback(_CustomLogger):
     """
 
     def __init__(
-        self, router: Router, log: OutcomeLog | None = None, *, strict: bool = False
+        self,
+        router: Router,
+        log: OutcomeLog | None = None,
+        *,
+        strict: bool = False,
+        explore: float = 0.0,
+        explore_seed: int | None = None,
     ) -> None:
         from budgetrouter.outcomes import OutcomeLog
         from budgetrouter.router import Router
@@ -117,6 +128,8 @@ class BudgetRouterCallback(_CustomLogger):
         self.strict = bool(strict)
         self._warnings = Warnings(self.strict, logger)
         self._outcomes = None if log is None else LiteLLMOutcomes(log, self._warnings)
+        explorer = Explorer(explore, explore_seed)
+        self._explorer = explorer if explorer.share > 0 else None
 
     def apply(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """A chat call's LiteLLM arguments with the decision's thinking parameters set.
@@ -155,9 +168,15 @@ class BudgetRouterCallback(_CustomLogger):
         prompt = ""
         try:
             prompt = user_text(kwargs.get("messages"))
+            limit = _max_tokens(kwargs)
             decision, params, row = route_call(
-                self.router, prompt, name, provider, kwargs, THINKING, _max_tokens(kwargs)
+                self.router, prompt, name, provider, kwargs, THINKING, limit
             )
+            if params is not None and self._explorer is not None:
+                decision, params, explored = self._explorer.choose(
+                    self.router, decision, params, provider, name, kwargs, limit
+                )
+                row.update(explored, **params.level)
             out = (
                 dict(kwargs) if params is None else _apply(kwargs, litellm_params(params, provider))
             )
