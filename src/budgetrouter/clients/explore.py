@@ -44,8 +44,10 @@ def level_key(params: RequestParams) -> tuple[Any, Any]:
 
 
 def candidate_decisions(router: Router, decision: Decision, model: str) -> list[Decision]:
-    """One decision per level of ``model``: its own levels when the router knows it, else the
-    tiers none, short and long; lowest first, each with ``decision``'s predictions."""
+    """One decision per level of ``model``, lowest first, with ``decision``'s predictions.
+
+    The model's own levels when the router knows it, else the tiers none, short and long.
+    """
     known = router.levels.resolve(model) if router.levels is not None else None
     rules = router.policy.tiers
     out = []
