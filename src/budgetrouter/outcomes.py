@@ -70,6 +70,7 @@ class OutcomeLog:
         correct: float | bool | None = None,
         usage: Usage | None = None,
         extra: Mapping[str, Any] | None = None,
+        correct_source: str = "caller",
     ) -> dict[str, Any]:
         """Append one observation and return it.
 
@@ -98,6 +99,9 @@ class OutcomeLog:
             ``thinking_set_by`` and ``escalated_from``). Among the row's own columns they may
             replace only the level ones, ``budget``, ``tier`` and ``effort`` (what the run was
             given when that was not the decision; ``None`` leaves one empty).
+        correct_source
+            Where a given ``correct`` comes from: ``"caller"`` (a grade) or ``"agreement"``
+            (whether the answer agreed with the model's top level, a shadow label).
 
         Returns
         -------
@@ -132,6 +136,10 @@ class OutcomeLog:
             or (isinstance(correct, int | float) and 0 <= float(correct) <= 1)
         ):
             raise ConfigError(f"correct must be a bool or a score in [0, 1], got {correct!r}")
+        if correct_source not in ("caller", "agreement"):
+            raise ConfigError(
+                f"correct_source must be 'caller' or 'agreement', got {correct_source!r}"
+            )
         fields = _check_extra(extra)
         if usage is None:
             usage = reasoning_usage(response, self._count)
@@ -151,7 +159,7 @@ class OutcomeLog:
         if correct is None:
             score, source = float(usage.status == "finished"), "finished"
         else:
-            score, source = float(correct), "caller"
+            score, source = float(correct), correct_source
         row = {
             "prompt": prompt,
             "reasoning_tokens": usage.reasoning_tokens,

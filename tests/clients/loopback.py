@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.providers.loopback import ANTHROPIC, GEMINI, OPENAI_CHAT, OPENAI_RESPONSE
@@ -100,6 +101,7 @@ class Loopback:
     def __init__(self) -> None:
         self.bodies: list[tuple[str, dict]] = []
         self.queue: dict[str, list] = {api: [] for api in DEFAULTS}
+        self.delays: list = []
         self.lock = threading.Lock()
         self.url = ""
 
@@ -108,8 +110,14 @@ class Loopback:
         with self.lock:
             self.queue[api].extend(replies)
 
+    def slow(self, seconds: float, when) -> None:
+        """Answer requests whose body ``when(body)`` picks only after ``seconds``."""
+        with self.lock:
+            self.delays.append((when, seconds))
+
     def reset(self) -> None:
         with self.lock:
+            self.delays.clear()
             self.bodies.clear()
             for queued in self.queue.values():
                 queued.clear()
@@ -129,6 +137,9 @@ class Loopback:
                 with state.lock:
                     state.bodies.append((self.path, body))
                     reply = state.queue[api].pop(0) if state.queue[api] else DEFAULTS[api]
+                    wait = sum(seconds for when, seconds in state.delays if when(body))
+                if wait:
+                    time.sleep(wait)
                 status = 200
                 why = refusal(api, body)
                 if why is not None:  # refused as the provider does, whatever was queued

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from budgetrouter.clients.core import Api, Planner
 from budgetrouter.clients.decisions import decision_of
 from budgetrouter.clients.explore import Explorer
+from budgetrouter.clients.shadow import Shadow
 from budgetrouter.errors import ConfigError
 
 if TYPE_CHECKING:
+    from budgetrouter.agreement import Comparator
     from budgetrouter.outcomes import OutcomeLog
     from budgetrouter.router import Router
 
@@ -36,6 +38,9 @@ def wrap(
     provider: str | None = None,
     explore: float = 0.0,
     explore_seed: int | None = None,
+    shadow: float | Shadow = 0.0,
+    shadow_tokens_per_hour: int = 1_000_000,
+    shadow_compare: str | Comparator = "normalized",
 ) -> Client:
     """Wrap an SDK client so that each call is routed, its thinking set, its outcome logged.
 
@@ -74,6 +79,19 @@ def wrap(
         (:func:`budgetrouter.offpolicy.estimate`). 0 (default): requests and rows as without it.
     explore_seed
         Seed of the exploration draws (``None``: from the operating system).
+    shadow
+        The share of routed calls (not streams) sent again at the model's top level, off the
+        caller's path (a background thread, or an asyncio task for async clients), whose row
+        is then labelled by whether the two answers agree (``correct_source: "agreement"``);
+        or a :class:`~budgetrouter.clients.shadow.Shadow` for every setting (its seed,
+        timeout, output limit). 0 (default): off. Needs a ``log``.
+    shadow_tokens_per_hour
+        The most output tokens shadow calls may spend over any trailing hour; a call that
+        would pass it gets no shadow.
+    shadow_compare
+        How answers are compared: a name of :data:`budgetrouter.agreement.COMPARATORS`
+        (``"exact"``, ``"normalized"``, ``"last_number"``, ``"choice"``, ``"json"``) or a
+        function ``(routed_answer, top_answer) -> bool``.
 
     Returns
     -------
@@ -87,8 +105,8 @@ def wrap(
     ConfigError
         For a client of another kind (or one already wrapped), a router that is not a
         :class:`~budgetrouter.Router`, a log that is not an
-        :class:`~budgetrouter.outcomes.OutcomeLog`, an unknown ``provider``, or an
-        ``explore`` outside [0, 1].
+        :class:`~budgetrouter.outcomes.OutcomeLog`, an unknown ``provider``, an ``explore`` or
+        ``shadow`` outside [0, 1], a shadow without a log, a bad cap or comparator.
 
     Examples
     --------
@@ -105,7 +123,12 @@ def wrap(
     if log is not None and not isinstance(log, OutcomeLog):
         raise ConfigError(f"log must be an OutcomeLog or None, got {type(log).__name__}")
 
-    return _wrap(client, router, log, escalate, strict, provider, Explorer(explore, explore_seed))
+    if not isinstance(shadow, Shadow):
+        shadow = Shadow(shadow, shadow_tokens_per_hour, shadow_compare)
+    if shadow.share > 0 and log is None:
+        raise ConfigError("a shadow comparison labels logged rows: pass a log (OutcomeLog)")
+    explorer = Explorer(explore, explore_seed)
+    return _wrap(client, router, log, escalate, strict, provider, explorer, shadow)
 
 
 def _wrap(
@@ -116,14 +139,18 @@ def _wrap(
     strict: bool,
     provider: str | None,
     explorer: Explorer,
+    shadow: Shadow,
 ) -> Any:
-    """:func:`wrap` with its arguments checked; copies of the client share the explorer."""
+    """:func:`wrap` with its arguments checked; copies of the client share explorer and shadow."""
 
     def planner(api: Api) -> Planner:
-        return Planner(router, log, api, escalate=bool(escalate), strict=strict, explorer=explorer)
+        return Planner(
+            router, log, api, escalate=bool(escalate), strict=strict, explorer=explorer,
+            shadow=shadow,
+        )  # fmt: skip
 
     def rewrap(copy: Any) -> Any:
-        return _wrap(copy, router, log, escalate, strict, provider, explorer)
+        return _wrap(copy, router, log, escalate, strict, provider, explorer, shadow)
 
     kind = _kind(client)
     if provider is not None and kind != "openai":

@@ -12,11 +12,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from budgetrouter.clients.core import FAIL_OPEN, Observer, Plan, Planner
+from budgetrouter.clients.shadow import ShadowCall
 from budgetrouter.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 
 def routed(
@@ -68,7 +72,12 @@ def call(planner: Planner, send: Callable[..., Any], kwargs: dict[str, Any]) -> 
     response = send(**plan.kwargs)
     if stream:
         return watch(planner, plan, response)
-    retry = planner.escalation(plan, planner.finish(plan, response))
+    shadow = planner.shadow_call(plan)
+    usage = planner.finish(plan, response, write=shadow is None)
+    retry = planner.escalation(plan, usage)
+    if shadow is not None and _unshadowed(planner, plan, shadow, response, usage, retry):
+        work = functools.partial(_shadow, planner, send, plan, shadow, response, usage)
+        planner.shadow.submit(work)  # type: ignore[union-attr]
     if retry is None:
         return response
     try:
@@ -89,7 +98,14 @@ async def acall(
     response = await send(**plan.kwargs)
     if stream:
         return watch(planner, plan, response)
-    retry = planner.escalation(plan, planner.finish(plan, response))
+    shadow = planner.shadow_call(plan)
+    usage = planner.finish(plan, response, write=shadow is None)
+    retry = planner.escalation(plan, usage)
+    if shadow is not None and _unshadowed(planner, plan, shadow, response, usage, retry):
+        task = asyncio.get_running_loop().create_task(
+            _ashadow(planner, send, plan, shadow, response, usage)
+        )
+        planner.shadow.keep(task)  # type: ignore[union-attr]
     if retry is None:
         return response
     try:
@@ -99,6 +115,58 @@ async def acall(
         return response
     planner.finish(retry, second)
     return second
+
+
+def _unshadowed(
+    planner: Planner, plan: Plan, shadow: ShadowCall, response: Any, usage: Any, retry: Any
+) -> bool:
+    """Whether the shadow is still to be sent.
+
+    Not when the usage was unreadable (no row), nor when the run is retried one level up (its
+    row is written now, unlabelled); the reservation is then released.
+    """
+    if usage is not None and retry is None:
+        return True
+    assert planner.shadow is not None
+    planner.shadow.spend.settle(shadow.entry, 0)
+    if usage is not None:
+        planner.record(plan, response, usage)
+    return False
+
+
+def _shadow(
+    planner: Planner, send: Callable[..., Any], plan: Plan, shadow: ShadowCall, response: Any,
+    usage: Any,
+) -> None:  # fmt: skip
+    """Send the shadow request (on a shadow thread) and write the labelled row."""
+    top, error = None, None
+    try:
+        top = send(**shadow.kwargs)
+    except Exception as err:  # the shadow's own failure never reaches the caller
+        error = err
+    try:
+        planner.shadow_done(plan, shadow, response, usage, top, error)
+    except Exception as err:  # a log that cannot be written, with strict=True
+        logger.warning("%s: the shadow's row could not be written: %s", planner.api.name, err)
+
+
+async def _ashadow(
+    planner: Planner, send: Callable[..., Awaitable[Any]], plan: Plan, shadow: ShadowCall,
+    response: Any, usage: Any,
+) -> None:  # fmt: skip
+    """:func:`_shadow` as an asyncio task; a task cancelled with its loop still writes the row."""
+    assert planner.shadow is not None
+    top, error = None, None
+    try:
+        top = await asyncio.wait_for(send(**shadow.kwargs), planner.shadow.timeout_s)
+    except (Exception, asyncio.CancelledError) as err:
+        error = err
+    try:
+        planner.shadow_done(plan, shadow, response, usage, top, error)
+    except Exception as err:
+        logger.warning("%s: the shadow's row could not be written: %s", planner.api.name, err)
+    if isinstance(error, asyncio.CancelledError):
+        raise error
 
 
 def stream_call(planner: Planner, send: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -1,0 +1,170 @@
+"""Shadow comparison: labels without a grader, off the caller's path.
+
+For a sampled routed call (``wrap(..., shadow=share)``), the same request is sent again at the
+model's top level in a background thread (an asyncio task for async clients) once the caller's
+response is back; the caller's call is neither delayed nor failed by it. The call's outcome row
+is written when the shadow answer is in, with ``correct`` = whether the two answers agree
+(:mod:`budgetrouter.agreement`) and ``correct_source = "agreement"``; a shadow that fails or
+times out leaves the row as it would have been without one (noted in ``shadow_error``).
+
+Spend is capped: each shadow reserves its request's output-token limit (the caller's, else
+``max_call_tokens``, sent as the shadow's own limit) against ``tokens_per_hour`` over the
+trailing hour before it is sent, and settles to the tokens it used; a call that would pass the
+cap gets no shadow.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from budgetrouter._checks import is_int
+from budgetrouter.agreement import Comparator, comparator
+from budgetrouter.clients.explore import check_share
+from budgetrouter.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+HOUR = 3600.0
+
+
+class Spend:
+    """Output tokens spent over the trailing hour, with reservations; thread-safe."""
+
+    def __init__(self, cap: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.cap = cap
+        self._clock = clock
+        self._entries: collections.deque[list[float]] = collections.deque()
+        self._lock = threading.Lock()
+
+    def spent(self) -> float:
+        """Tokens reserved or spent within the trailing hour."""
+        with self._lock:
+            self._expire()
+            return sum(tokens for _, tokens in self._entries)
+
+    def _expire(self) -> None:
+        now = self._clock()
+        while self._entries and self._entries[0][0] <= now - HOUR:
+            self._entries.popleft()
+
+    def reserve(self, tokens: int) -> list[float] | None:
+        """Hold ``tokens`` if they fit under the cap; the entry to settle, or ``None``."""
+        with self._lock:
+            self._expire()
+            if sum(t for _, t in self._entries) + tokens > self.cap:
+                return None
+            entry = [self._clock(), float(tokens)]
+            self._entries.append(entry)
+            return entry
+
+    def settle(self, entry: list[float], tokens: float | None) -> None:
+        """Replace a reservation by what was used (``None``: keep the reservation)."""
+        if tokens is not None:
+            with self._lock:
+                entry[1] = min(entry[1], float(tokens))
+
+
+@dataclass(frozen=True)
+class ShadowCall:
+    """A shadow request ready to send, and what its row needs."""
+
+    kwargs: dict[str, Any]
+    level: dict[str, Any]
+    entry: list[float]
+
+
+class Shadow:
+    """Which calls get a shadow at the top level, within the spend cap, and how they compare.
+
+    Parameters
+    ----------
+    share
+        The share of routed calls that get a shadow, in [0, 1].
+    tokens_per_hour
+        The most output tokens shadow calls may spend over any trailing hour.
+    compare
+        A comparator name of :data:`budgetrouter.agreement.COMPARATORS`, or a function
+        ``(routed_answer, top_answer) -> bool``.
+    max_call_tokens
+        The output limit a shadow request is sent with when the caller gave none.
+    timeout_s
+        Seconds a shadow may take (its row is written without a label after that).
+    seed
+        Seed of the sampling (``None``: from the operating system).
+    """
+
+    def __init__(
+        self,
+        share: float,
+        tokens_per_hour: int = 1_000_000,
+        compare: str | Comparator = "normalized",
+        *,
+        max_call_tokens: int = 32_000,
+        timeout_s: float = 600.0,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.share = check_share("shadow", share)
+        for name, value in (("shadow_tokens_per_hour", tokens_per_hour),
+                            ("max_call_tokens", max_call_tokens)):  # fmt: skip
+            if not is_int(value) or value < 1:
+                raise ConfigError(f"{name} must be a positive whole number, got {value!r}")
+        if not isinstance(timeout_s, int | float) or not timeout_s > 0:
+            raise ConfigError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}")
+        self.compare = comparator(compare)
+        self.spend = Spend(int(tokens_per_hour), clock)
+        self.max_call_tokens = int(max_call_tokens)
+        self.timeout_s = float(timeout_s)
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._pool: Any = None
+        self._tasks: set[Any] = set()
+
+    def sampled(self) -> bool:
+        """Draw whether the next routed call gets a shadow."""
+        with self._lock:
+            return self._rng.random() < self.share
+
+    def submit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` on the shadow threads (never on the caller's)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(4, thread_name_prefix="budgetrouter-shadow")
+        self._pool.submit(work)
+
+    def keep(self, task: Any) -> None:
+        """Hold a reference to an asyncio shadow task until it is done."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def agree(self, routed: str, top: str) -> bool:
+        """Whether the routed answer agrees with the top level's (the comparator's verdict)."""
+        return bool(self.compare(routed, top))
+
+
+def output_tokens(response: Any) -> int | None:
+    """Output tokens a response used (thinking included), from its usage; ``None`` if unknown."""
+    from budgetrouter.providers.usage import get_path, plain
+
+    try:
+        r = plain(response)
+    except ConfigError:
+        return None
+    for path in (("usage", "completion_tokens"), ("usage", "output_tokens")):
+        value = get_path(r, *path)
+        if is_int(value):
+            return int(value)
+    meta = r.get("usage_metadata") or r.get("usageMetadata") or {}
+    parts = [meta.get(k) for k in ("candidates_token_count", "candidatesTokenCount",
+                                   "thoughts_token_count", "thoughtsTokenCount")]  # fmt: skip
+    counted = [int(p) for p in parts if p is not None and is_int(p)]
+    return sum(counted) if counted else None
