@@ -14,7 +14,15 @@ HELP = "replay a bundle and the baselines on observations"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``evaluate``."""
     p.add_argument("--bundle", default=DEFAULT_BUNDLE, metavar="DIR")
-    p.add_argument("--data", nargs="+", required=True, metavar="PATH")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--data", nargs="+", metavar="PATH", help="observations to replay")
+    what.add_argument(
+        "--off-policy",
+        nargs="+",
+        metavar="LOG",
+        help="outcome logs written with exploration on: estimate the bundle's accuracy kept and "
+        "spend on their traffic (IPS and doubly robust, with intervals)",
+    )
     p.add_argument(
         "--report", metavar="DIR", help="write report.json, report.md and PNG plots here"
     )
@@ -32,6 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from budgetrouter.train import evaluate_bundle, read_observations, write_report
 
     router = Router.load(args.bundle)
+    if args.off_policy:
+        from budgetrouter.train.offpolicy import estimate_offpolicy
+
+        estimate = estimate_offpolicy(router, read_observations(args.off_policy))
+        out = {"bundle_version": router.version, **estimate.to_dict()}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return 0
     report = evaluate_bundle(
         router,
         read_observations(args.data),

@@ -6,7 +6,7 @@ sent at a level drawn uniformly among the model's own levels (as the provider re
 never above the caller's output limit); every routed row then records the level sent, the level
 routed and the probability with which the level sent was chosen (its propensity,
 ``(1 - ε) · [sent == routed] + ε / K`` over ``K`` levels), which off-policy evaluation
-(:mod:`budgetrouter.offpolicy`) weighs rows by. Calls whose thinking the caller set are never
+(:mod:`budgetrouter.train.offpolicy`) weighs rows by. Calls whose thinking the caller set are never
 explored; with ``ε = 0`` nothing here runs.
 """
 
