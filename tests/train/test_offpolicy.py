@@ -89,3 +89,58 @@ def test_evaluate_off_policy_prints_the_estimate(router, tiny_bundle, tmp_path, 
     plain.write_text(json.dumps({"prompt": "x", "reasoning_tokens": 3, "correct": 1}) + "\n")
     assert main(["evaluate", "--bundle", str(tiny_bundle), "--off-policy", str(plain)]) == 2
     assert "no exploration rows" in capsys.readouterr().err
+
+
+def _estimate(low: float, tokens: float):
+    from budgetrouter.train.offpolicy import Interval, OffPolicyEstimate
+
+    flat = Interval(0.9, 0.8, 1.0)
+    return OffPolicyEstimate(
+        rows=500, matched=300, accuracy_ips=flat, accuracy=flat, top_accuracy=flat,
+        accuracy_kept=Interval(low + 0.02, low, low + 0.04), tokens=Interval(tokens, 0, 1e9),
+        top_tokens=Interval(2400, 2000, 2800), confidence=0.95,
+    )  # fmt: skip
+
+
+def test_retrain_promotes_only_what_the_estimates_support(router):
+    from budgetrouter.train.retrain import RetrainResult
+
+    better = {"candidate": {"accuracy_kept": 0.99, "tokens_saved": 0.5},
+              "current": {"accuracy_kept": 0.99, "tokens_saved": 0.3}}  # fmt: skip
+
+    def result(offpolicy):
+        return RetrainResult(
+            candidate=router, candidate_path=None, training=None, current=router,
+            compared=better, target_accuracy=0.97, heldout_families=[], heldout_runs=0,
+            offpolicy=offpolicy,
+        )  # fmt: skip
+
+    assert result(None).candidate_is_better
+    ok = {"candidate": _estimate(0.975, 500), "current": _estimate(0.99, 900)}
+    assert result(ok).candidate_is_better and result(ok).why_not == []
+    low = {"candidate": _estimate(0.90, 500), "current": _estimate(0.99, 900)}
+    (why,) = result(low).why_not
+    assert (
+        "lower bound of its off-policy accuracy kept (0.900" in why
+        and "below the target 0.970" in why
+    )
+    costly = {"candidate": _estimate(0.98, 950), "current": _estimate(0.99, 900)}
+    (why,) = result(costly).why_not
+    assert "spend (950 reasoning tokens per call) is not below the current bundle's (900)" in why
+    assert not result(costly).candidate_is_better
+    assert result(costly).summary()["why_not"] == [why]
+
+
+def test_retrain_estimates_both_bundles_on_held_out_exploration_rows(router, tiny_bundle, tmp_path):
+    import json
+
+    from budgetrouter.train import retrain
+
+    table = logged(router, 600, 0.3, 2)
+    table["group"] = [f"family-{i % 20}" for i in range(len(table))]
+    log = tmp_path / "explored.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in table.to_dict("records")))
+    result = retrain(router, [log], tmp_path / "cand", holdout_fraction=0.25)
+    assert set(result.offpolicy) == {"current", "candidate"}
+    assert 0 < result.offpolicy["current"].rows < 600  # the held-out families only
+    assert isinstance(result.why_not, list)

@@ -85,4 +85,8 @@ def run(args: argparse.Namespace) -> int:
         run_name=args.run_name,
     )
     sys.stdout.write(json.dumps({**result.summary(), **registry}, indent=2) + "\n")
+    if result.why_not:
+        sys.stderr.write(
+            "candidate not promoted: " + "; ".join(result.why_not) + "\n"
+        )  # fmt: skip
     return 0

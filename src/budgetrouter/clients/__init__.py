@@ -76,7 +76,8 @@ def wrap(
         set), in [0, 1]. With it above 0 every routed row records the level sent, the level
         routed (``routed_tier``, ``routed_budget``, ``routed_effort``), ``explored`` and the
         ``propensity`` of the level sent, for off-policy evaluation
-        (:func:`budgetrouter.train.offpolicy.estimate_offpolicy`). 0 (default): requests and rows as without it.
+        (:func:`budgetrouter.train.offpolicy.estimate_offpolicy`). 0 (default): requests and
+        rows as without it.
     explore_seed
         Seed of the exploration draws (``None``: from the operating system).
     shadow

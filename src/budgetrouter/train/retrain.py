@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from budgetrouter._checks import is_number
-from budgetrouter.errors import ConfigError
+from budgetrouter.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from budgetrouter.config import TrainConfig
     from budgetrouter.router import Router
     from budgetrouter.train.fit import TrainResult
+    from budgetrouter.train.offpolicy import OffPolicyEstimate
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +56,42 @@ class RetrainResult:
     target_accuracy: float
     heldout_families: list[str]
     heldout_runs: int
+    offpolicy: dict[str, OffPolicyEstimate] | None = None
 
     @property
     def candidate_is_better(self) -> bool:
-        """Whether the candidate meets the target with more tokens saved (or is more accurate)."""
-        return _score(self.compared["candidate"], self.target_accuracy) > _score(
+        """Whether the candidate may replace the current bundle (:attr:`why_not` is empty)."""
+        return not self.why_not
+
+    @property
+    def why_not(self) -> list[str]:
+        """Why the candidate is not promoted; empty when it is.
+
+        It must beat the current bundle on the held-out replay (meet the target with more
+        tokens saved, or be more accurate) and, when the logs hold exploration rows of the
+        held-out families, the lower bound of its off-policy accuracy kept must meet the
+        target and its estimated spend be below the current bundle's.
+        """
+        reasons = []
+        if _score(self.compared["candidate"], self.target_accuracy) <= _score(
             self.compared["current"], self.target_accuracy
-        )
+        ):
+            reasons.append("it does not beat the current bundle on the held-out replay")
+        if self.offpolicy is not None:
+            mine, live = self.offpolicy["candidate"], self.offpolicy["current"]
+            low = mine.accuracy_kept.low
+            if not low >= self.target_accuracy - 1e-9:
+                reasons.append(
+                    f"the lower bound of its off-policy accuracy kept ({low:.3f}, "
+                    f"{mine.confidence:.0%} interval over {mine.rows} exploration rows) is below "
+                    f"the target {self.target_accuracy:.3f}"
+                )
+            if not mine.tokens.estimate < live.tokens.estimate:
+                reasons.append(
+                    f"its off-policy spend ({mine.tokens.estimate:.0f} reasoning tokens per call) "
+                    f"is not below the current bundle's ({live.tokens.estimate:.0f})"
+                )
+        return reasons
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary of the comparison."""
@@ -76,6 +106,10 @@ class RetrainResult:
                 **self.compared["candidate"],
             },
             "candidate_is_better": self.candidate_is_better,
+            "why_not": self.why_not,
+            "offpolicy": None
+            if self.offpolicy is None
+            else {name: est.to_dict() for name, est in self.offpolicy.items()},
         }
 
 
@@ -223,6 +257,7 @@ def retrain(
         name: replay(targets, predict_all(router, prompts)[1].budget).to_dict()
         for name, router in (("current", current), ("candidate", candidate))
     }
+    offpolicy = _offpolicy(held, current, candidate)
     return RetrainResult(
         candidate=candidate,
         candidate_path=Path(out),
@@ -232,4 +267,20 @@ def retrain(
         target_accuracy=config.target_accuracy,
         heldout_families=held_groups,
         heldout_runs=len(held),
+        offpolicy=offpolicy,
     )
+
+
+def _offpolicy(
+    held: Any, current: Router, candidate: Router
+) -> dict[str, OffPolicyEstimate] | None:
+    """Off-policy estimates of both bundles on the held-out exploration rows, if there are any."""
+    from budgetrouter.train.offpolicy import estimate_offpolicy, exploration_rows
+
+    try:
+        rows = exploration_rows(held)
+    except DataError:
+        return None
+    logger.info("off-policy estimates on %d held-out exploration rows", len(rows))
+    bundles = {"current": current, "candidate": candidate}
+    return {name: estimate_offpolicy(router, rows) for name, router in bundles.items()}
