@@ -47,6 +47,7 @@ def test_a_shadow_labels_the_row_by_agreement(server, router, log, top, agrees):
     assert (row["correct"], row["correct_source"]) == (agrees, "agreement")
     assert (row["effort"], row["shadow_effort"]) == ("medium", "high")
     assert row["reasoning_tokens"] == 5  # the routed run's, not the shadow's
+    assert row["shadow_reasoning_tokens"] == 900
 
 
 def test_a_slow_shadow_does_not_delay_the_caller(server, router, log):

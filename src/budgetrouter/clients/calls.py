@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from budgetrouter.clients.core import FAIL_OPEN, Observer, Plan, Planner
-from budgetrouter.clients.shadow import ShadowCall
+from budgetrouter.clients.shadow import ShadowCall, shadow_call, shadow_done
 from budgetrouter.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def call(planner: Planner, send: Callable[..., Any], kwargs: dict[str, Any]) -> 
     response = send(**plan.kwargs)
     if stream:
         return watch(planner, plan, response)
-    shadow = planner.shadow_call(plan)
+    shadow = shadow_call(planner, plan)
     usage = planner.finish(plan, response, write=shadow is None)
     retry = planner.escalation(plan, usage)
     if shadow is not None and _unshadowed(planner, plan, shadow, response, usage, retry):
@@ -98,7 +98,7 @@ async def acall(
     response = await send(**plan.kwargs)
     if stream:
         return watch(planner, plan, response)
-    shadow = planner.shadow_call(plan)
+    shadow = shadow_call(planner, plan)
     usage = planner.finish(plan, response, write=shadow is None)
     retry = planner.escalation(plan, usage)
     if shadow is not None and _unshadowed(planner, plan, shadow, response, usage, retry):
@@ -145,7 +145,7 @@ def _shadow(
     except Exception as err:  # the shadow's own failure never reaches the caller
         error = err
     try:
-        planner.shadow_done(plan, shadow, response, usage, top, error)
+        shadow_done(planner, plan, shadow, response, usage, top, error)
     except Exception as err:  # a log that cannot be written, with strict=True
         logger.warning("%s: the shadow's row could not be written: %s", planner.api.name, err)
 
@@ -162,7 +162,7 @@ async def _ashadow(
     except (Exception, asyncio.CancelledError) as err:
         error = err
     try:
-        planner.shadow_done(plan, shadow, response, usage, top, error)
+        shadow_done(planner, plan, shadow, response, usage, top, error)
     except Exception as err:
         logger.warning("%s: the shadow's row could not be written: %s", planner.api.name, err)
     if isinstance(error, asyncio.CancelledError):

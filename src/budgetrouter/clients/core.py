@@ -16,13 +16,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from budgetrouter._checks import is_int
-from budgetrouter.agreement import answer_text
 from budgetrouter.clients.api import Api, Observer, Plan
-from budgetrouter.clients.explore import candidate_decisions, level_key
 from budgetrouter.clients.failures import FAIL_OPEN, LOG_ERRORS, Warnings
 from budgetrouter.clients.kwargs import at, caller_level, materialized
-from budgetrouter.clients.shadow import ShadowCall, output_tokens
 from budgetrouter.errors import ConfigError, PromptError
 from budgetrouter.providers import reasoning_usage, request_params
 
@@ -270,57 +266,6 @@ class Planner:
             )  # fmt: skip
         except LOG_ERRORS as err:
             self.fail(f"{self.api.name}: the outcome could not be logged", err)
-
-    def shadow_call(self, plan: Plan) -> ShadowCall | None:
-        """The top-level shadow of a routed call, when it is sampled and fits the spend cap.
-
-        ``None`` for a call without a decision or whose thinking the caller set, a call sent at
-        the top level already, one not sampled, or one the spend cap leaves no room for.
-        """
-        shadow, decision = self.shadow, plan.decision
-        if shadow is None or self.log is None or decision is None:
-            return None
-        if plan.thinking_set_by != "router" or not shadow.sampled():
-            return None
-        limit = self.api.max_tokens(plan.original)
-        limit = limit if is_int(limit) and limit > 0 else shadow.max_call_tokens
-        try:
-            top = candidate_decisions(self.router, decision, plan.model)[-1]
-            params = request_params(
-                top, self.api.provider, plan.model, max_tokens=limit, call=plan.original
-            )
-        except FAIL_OPEN as err:
-            logger.debug("%s: no shadow: %s", self.api.name, err)
-            return None
-        if level_key(params) == (plan.row.get("budget"), plan.row.get("effort")):
-            return None  # sent at the top level already
-        entry = shadow.spend.reserve(int(limit))
-        if entry is None:
-            logger.debug("%s: no shadow: the hourly spend cap is reached", self.api.name)
-            return None
-        kwargs = self.api.apply(plan.original, params)
-        if self.api.provider != "gemini":  # the openai and anthropic SDKs take a timeout
-            kwargs["timeout"] = shadow.timeout_s
-        return ShadowCall(kwargs, dict(params.level), entry)
-
-    def shadow_done(
-        self, plan: Plan, call: ShadowCall, response: Any, usage: Usage, top: Any, error: Any
-    ) -> None:
-        """Settle the shadow's spend and write the call's row, labelled when the shadow answered."""
-        assert self.shadow is not None
-        agrees = None
-        if error is None:
-            try:
-                agrees = self.shadow.agree(answer_text(response), answer_text(top))
-            except Exception as err:  # the caller's comparator: its failure is the shadow's
-                error = err
-        self.shadow.spend.settle(call.entry, None if top is None else output_tokens(top))
-        extra = {**plan.row, "shadow_budget": call.level.get("budget"),
-                 "shadow_effort": call.level.get("effort")}  # fmt: skip
-        if error is not None:
-            extra["shadow_error"] = f"{type(error).__name__}: {error}"[:300]
-            logger.debug("%s: shadow failed: %s", self.api.name, extra["shadow_error"])
-        self.record(plan, response, usage, extra, None if agrees is None else float(agrees))
 
     def _may_escalate(self, plan: Plan) -> bool:
         return self.escalate and plan.thinking_set_by == "router" and plan.escalated_from is None

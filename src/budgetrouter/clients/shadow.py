@@ -22,12 +22,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from budgetrouter._checks import is_int
-from budgetrouter.agreement import Comparator, comparator
-from budgetrouter.clients.explore import check_share
+from budgetrouter.agreement import Comparator, answer_text, comparator
+from budgetrouter.clients.explore import candidate_decisions, check_share, level_key
+from budgetrouter.clients.failures import FAIL_OPEN
 from budgetrouter.errors import ConfigError
+from budgetrouter.providers import reasoning_usage, request_params
+
+if TYPE_CHECKING:
+    from budgetrouter.clients.api import Plan
+    from budgetrouter.clients.core import Planner
+    from budgetrouter.providers import Usage
 
 logger = logging.getLogger(__name__)
 
@@ -168,3 +175,64 @@ def output_tokens(response: Any) -> int | None:
                                    "thoughts_token_count", "thoughtsTokenCount")]  # fmt: skip
     counted = [int(p) for p in parts if p is not None and is_int(p)]
     return sum(counted) if counted else None
+
+
+def shadow_call(planner: Planner, plan: Plan) -> ShadowCall | None:
+    """The top-level shadow of a routed call, when it is sampled and fits the spend cap.
+
+    ``None`` for a call without a decision or whose thinking the caller set, a call sent at
+    the top level already, one not sampled, or one the spend cap leaves no room for.
+    """
+    shadow, decision = planner.shadow, plan.decision
+    if shadow is None or planner.log is None or decision is None:
+        return None
+    if plan.thinking_set_by != "router" or not shadow.sampled():
+        return None
+    limit = planner.api.max_tokens(plan.original)
+    limit = limit if is_int(limit) and limit > 0 else shadow.max_call_tokens
+    try:
+        top = candidate_decisions(planner.router, decision, plan.model)[-1]
+        params = request_params(
+            top, planner.api.provider, plan.model, max_tokens=limit, call=plan.original
+        )
+    except FAIL_OPEN as err:
+        logger.debug("%s: no shadow: %s", planner.api.name, err)
+        return None
+    if level_key(params) == (plan.row.get("budget"), plan.row.get("effort")):
+        return None  # sent at the top level already
+    entry = shadow.spend.reserve(int(limit))
+    if entry is None:
+        logger.debug("%s: no shadow: the hourly spend cap is reached", planner.api.name)
+        return None
+    kwargs = planner.api.apply(plan.original, params)
+    if planner.api.provider != "gemini":  # the openai and anthropic SDKs take a timeout
+        kwargs["timeout"] = shadow.timeout_s
+    return ShadowCall(kwargs, dict(params.level), entry)
+
+
+def shadow_done(
+    planner: Planner, plan: Plan, call: ShadowCall, response: Any, usage: Usage, top: Any,
+    error: Any,
+) -> None:  # fmt: skip
+    """Settle the shadow's spend and write the call's row, labelled when the shadow answered."""
+    assert planner.shadow is not None
+    agrees = None
+    if error is None:
+        try:
+            agrees = planner.shadow.agree(answer_text(response), answer_text(top))
+        except Exception as err:  # the caller's comparator: its failure is the shadow's
+            error = err
+    planner.shadow.spend.settle(call.entry, None if top is None else output_tokens(top))
+    extra = {**plan.row, "shadow_budget": call.level.get("budget"),
+             "shadow_effort": call.level.get("effort")}  # fmt: skip
+    if top is not None:
+        try:
+            count = planner.log.count_tokens if planner.log is not None else None
+            shadow_usage = reasoning_usage(top, count, provider=planner.api.provider)
+            extra["shadow_reasoning_tokens"] = shadow_usage.reasoning_tokens
+        except FAIL_OPEN:
+            pass  # the label stands without the shadow's count
+    if error is not None:
+        extra["shadow_error"] = f"{type(error).__name__}: {error}"[:300]
+        logger.debug("%s: shadow failed: %s", planner.api.name, extra["shadow_error"])
+    planner.record(plan, response, usage, extra, None if agrees is None else float(agrees))
