@@ -1,4 +1,4 @@
-"""Command line: ``budgetrouter train | route | evaluate | calibrate | retrain | serve``.
+"""Command line: ``budgetrouter train | route | evaluate | calibrate | retrain | serve | monitor``.
 
 Each command is a module of this package with ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> int``: it parses, calls the library, prints. Adding a command is one module
@@ -14,7 +14,7 @@ import sys
 from types import ModuleType
 
 from budgetrouter._version import __version__
-from budgetrouter.cli import calibrate, evaluate, retrain, route, serve, train
+from budgetrouter.cli import calibrate, evaluate, monitor, retrain, route, serve, train
 from budgetrouter.errors import BudgetRouterError
 
 COMMANDS: dict[str, ModuleType] = {
@@ -24,6 +24,7 @@ COMMANDS: dict[str, ModuleType] = {
     "calibrate": calibrate,
     "retrain": retrain,
     "serve": serve,
+    "monitor": monitor,
 }
 
 
