@@ -140,3 +140,23 @@ def test_async_shadow_labels_the_row_while_the_loop_runs(server, router, log):
     asyncio.run(call())
     (row,) = rows(log)
     assert row["correct_source"] == "agreement" and row["shadow_effort"] == "high"
+
+
+def test_a_call_at_the_top_level_agrees_with_itself_without_a_second_request(server, router, log):
+    from dataclasses import replace
+
+    from budgetrouter import Router
+
+    top = Router.load(router.path)
+    top.set_policy(replace(top.policy, price=0.0))  # no price on tokens: always the top level
+    client = wrap(CHAT.make(server.url, False), router=top, log=log, shadow=1)
+    server.reply("chat", answer("42", 700))
+    client.chat.completions.create(**CHAT.kwargs(PROMPT))
+    (row,) = rows(log)  # written at once
+    assert len(server.sent("chat")) == 1 and server.sent("chat")[0]["reasoning_effort"] == "high"
+    assert (row["correct"], row["correct_source"], row["shadow_effort"]) == (
+        1.0,
+        "agreement",
+        "high",
+    )
+    assert row["shadow_reasoning_tokens"] == 700

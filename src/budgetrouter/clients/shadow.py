@@ -80,11 +80,16 @@ class Spend:
 
 @dataclass(frozen=True)
 class ShadowCall:
-    """A shadow request ready to send, and what its row needs."""
+    """A shadow request ready to send, and what its row needs.
 
-    kwargs: dict[str, Any]
+    ``kwargs`` is ``None`` for a call sent at the top level already: it agrees with itself,
+    so its row is labelled 1 with no second request (sampled like any other call, so that
+    every level's labelled rows are the same random share of its calls).
+    """
+
+    kwargs: dict[str, Any] | None
     level: dict[str, Any]
-    entry: list[float]
+    entry: list[float] | None
 
 
 class Shadow:
@@ -180,8 +185,8 @@ def output_tokens(response: Any) -> int | None:
 def shadow_call(planner: Planner, plan: Plan) -> ShadowCall | None:
     """The top-level shadow of a routed call, when it is sampled and fits the spend cap.
 
-    ``None`` for a call without a decision or whose thinking the caller set, a call sent at
-    the top level already, one not sampled, or one the spend cap leaves no room for.
+    ``None`` for a call without a decision or whose thinking the caller set, one not sampled,
+    or one the spend cap leaves no room for.
     """
     shadow, decision = planner.shadow, plan.decision
     if shadow is None or planner.log is None or decision is None:
@@ -199,7 +204,7 @@ def shadow_call(planner: Planner, plan: Plan) -> ShadowCall | None:
         logger.debug("%s: no shadow: %s", planner.api.name, err)
         return None
     if level_key(params) == (plan.row.get("budget"), plan.row.get("effort")):
-        return None  # sent at the top level already
+        return ShadowCall(None, dict(params.level), None)  # at the top: agrees with itself
     entry = shadow.spend.reserve(int(limit))
     if entry is None:
         logger.debug("%s: no shadow: the hourly spend cap is reached", planner.api.name)
@@ -222,7 +227,8 @@ def shadow_done(
             agrees = planner.shadow.agree(answer_text(response), answer_text(top))
         except Exception as err:  # the caller's comparator: its failure is the shadow's
             error = err
-    planner.shadow.spend.settle(call.entry, None if top is None else output_tokens(top))
+    if call.entry is not None:
+        planner.shadow.spend.settle(call.entry, None if top is None else output_tokens(top))
     extra = {**plan.row, "shadow_budget": call.level.get("budget"),
              "shadow_effort": call.level.get("effort")}  # fmt: skip
     if top is not None:
