@@ -102,6 +102,7 @@ class Loopback:
         self.bodies: list[tuple[str, dict]] = []
         self.queue: dict[str, list] = {api: [] for api in DEFAULTS}
         self.delays: list = []
+        self.headers: list[dict] = []
         self.lock = threading.Lock()
         self.url = ""
 
@@ -118,6 +119,7 @@ class Loopback:
     def reset(self) -> None:
         with self.lock:
             self.delays.clear()
+            self.headers.clear()
             self.bodies.clear()
             for queued in self.queue.values():
                 queued.clear()
@@ -136,6 +138,7 @@ class Loopback:
                 api = api_of(self.path)
                 with state.lock:
                     state.bodies.append((self.path, body))
+                    state.headers.append({k.lower(): v for k, v in self.headers.items()})
                     reply = state.queue[api].pop(0) if state.queue[api] else DEFAULTS[api]
                     wait = sum(seconds for when, seconds in state.delays if when(body))
                 if wait:

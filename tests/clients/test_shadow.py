@@ -44,6 +44,8 @@ def test_a_shadow_labels_the_row_by_agreement(server, router, log, top, agrees):
     (row,) = wait_rows(log, 1)
     routed, shadow = server.sent("chat")
     assert routed["reasoning_effort"] == "medium" and is_top(shadow)
+    assert server.headers[-1].get("x-budgetrouter-shadow") == "top"
+    assert "x-budgetrouter-shadow" not in server.headers[0]
     assert (row["correct"], row["correct_source"]) == (agrees, "agreement")
     assert (row["effort"], row["shadow_effort"]) == ("medium", "high")
     assert row["reasoning_tokens"] == 5  # the routed run's, not the shadow's
@@ -142,7 +144,7 @@ def test_async_shadow_labels_the_row_while_the_loop_runs(server, router, log):
     assert row["correct_source"] == "agreement" and row["shadow_effort"] == "high"
 
 
-def test_a_call_at_the_top_level_agrees_with_itself_without_a_second_request(server, router, log):
+def test_a_call_at_the_top_level_is_compared_with_a_second_top_level_run(server, router, log):
     from dataclasses import replace
 
     from budgetrouter import Router
@@ -150,13 +152,12 @@ def test_a_call_at_the_top_level_agrees_with_itself_without_a_second_request(ser
     top = Router.load(router.path)
     top.set_policy(replace(top.policy, price=0.0))  # no price on tokens: always the top level
     client = wrap(CHAT.make(server.url, False), router=top, log=log, shadow=1)
-    server.reply("chat", answer("42", 700))
+    server.reply("chat", answer("42", 700), answer("41", 800))
     client.chat.completions.create(**CHAT.kwargs(PROMPT))
-    (row,) = rows(log)  # written at once
-    assert len(server.sent("chat")) == 1 and server.sent("chat")[0]["reasoning_effort"] == "high"
-    assert (row["correct"], row["correct_source"], row["shadow_effort"]) == (
-        1.0,
-        "agreement",
-        "high",
-    )
-    assert row["shadow_reasoning_tokens"] == 700
+    (row,) = wait_rows(log, 1)
+    first, second = server.sent("chat")
+    assert is_top(first) and is_top(second)
+    assert server.headers[1].get("x-budgetrouter-shadow") == "repeat"
+    assert (row["correct"], row["correct_source"]) == (0.0, "agreement")
+    assert row["shadow_effort"] == "high"
+    assert row["shadow_reasoning_tokens"] == 800

@@ -123,17 +123,12 @@ def _unshadowed(
     """Whether the shadow is still to be sent.
 
     Not when the usage was unreadable (no row), nor when the run is retried one level up (its
-    row is written now, unlabelled; the reservation is released), nor for a call sent at the
-    top level (its row is written now, agreeing with itself).
+    row is written now, unlabelled; the reservation is released).
     """
-    if usage is not None and retry is None and shadow.kwargs is None:  # at the top already
-        shadow_done(planner, plan, shadow, response, usage, response, None)
-        return False
     if usage is not None and retry is None:
         return True
     assert planner.shadow is not None
-    if shadow.entry is not None:
-        planner.shadow.spend.settle(shadow.entry, 0)
+    planner.shadow.spend.settle(shadow.entry, 0)
     if usage is not None:
         planner.record(plan, response, usage)
     return False
@@ -146,7 +141,7 @@ def _shadow(
     """Send the shadow request (on a shadow thread) and write the labelled row."""
     top, error = None, None
     try:
-        top = send(**(shadow.kwargs or {}))
+        top = send(**shadow.kwargs)
     except Exception as err:  # the shadow's own failure never reaches the caller
         error = err
     try:
@@ -163,7 +158,7 @@ async def _ashadow(
     assert planner.shadow is not None
     top, error = None, None
     try:
-        top = await asyncio.wait_for(send(**(shadow.kwargs or {})), planner.shadow.timeout_s)
+        top = await asyncio.wait_for(send(**shadow.kwargs), planner.shadow.timeout_s)
     except (Exception, asyncio.CancelledError) as err:
         error = err
     try:

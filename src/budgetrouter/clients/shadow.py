@@ -2,7 +2,11 @@
 
 For a sampled routed call (``wrap(..., shadow=share)``), the same request is sent again at the
 model's top level in a background thread (an asyncio task for async clients) once the caller's
-response is back; the caller's call is neither delayed nor failed by it. The call's outcome row
+response is back; the caller's call is neither delayed nor failed by it. A call sent at the top
+level gets a second, independent run at the top level: every level is then labelled the same
+way, by agreement with a fresh top-level answer. Shadow requests carry the header
+``X-Budgetrouter-Shadow`` (OpenAI and Anthropic clients): ``top`` for a shadow of a call sent
+lower, ``repeat`` for the second top-level run of a call sent at the top. The call's outcome row
 is written when the shadow answer is in, with ``correct`` = whether the two answers agree
 (:mod:`budgetrouter.agreement`) and ``correct_source = "agreement"``; a shadow that fails or
 times out leaves the row as it would have been without one (noted in ``shadow_error``).
@@ -39,6 +43,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOUR = 3600.0
+#: The request header that marks a shadow request (for proxies, dashboards and bills):
+#: ``top``, or ``repeat`` for the second run of a call sent at the top level.
+SHADOW_HEADER = "X-Budgetrouter-Shadow"
 
 
 class Spend:
@@ -80,16 +87,11 @@ class Spend:
 
 @dataclass(frozen=True)
 class ShadowCall:
-    """A shadow request ready to send, and what its row needs.
+    """A shadow request ready to send, and what its row needs."""
 
-    ``kwargs`` is ``None`` for a call sent at the top level already: it agrees with itself,
-    so its row is labelled 1 with no second request (sampled like any other call, so that
-    every level's labelled rows are the same random share of its calls).
-    """
-
-    kwargs: dict[str, Any] | None
+    kwargs: dict[str, Any]
     level: dict[str, Any]
-    entry: list[float] | None
+    entry: list[float]
 
 
 class Shadow:
@@ -203,15 +205,16 @@ def shadow_call(planner: Planner, plan: Plan) -> ShadowCall | None:
     except FAIL_OPEN as err:
         logger.debug("%s: no shadow: %s", planner.api.name, err)
         return None
-    if level_key(params) == (plan.row.get("budget"), plan.row.get("effort")):
-        return ShadowCall(None, dict(params.level), None)  # at the top: agrees with itself
     entry = shadow.spend.reserve(int(limit))
     if entry is None:
         logger.debug("%s: no shadow: the hourly spend cap is reached", planner.api.name)
         return None
     kwargs = planner.api.apply(plan.original, params)
-    if planner.api.provider != "gemini":  # the openai and anthropic SDKs take a timeout
+    if planner.api.provider != "gemini":  # the openai and anthropic SDKs take these
         kwargs["timeout"] = shadow.timeout_s
+        headers = dict(plan.original.get("extra_headers") or {})
+        repeat = level_key(params) == (plan.row.get("budget"), plan.row.get("effort"))
+        kwargs["extra_headers"] = {**headers, SHADOW_HEADER: "repeat" if repeat else "top"}
     return ShadowCall(kwargs, dict(params.level), entry)
 
 
@@ -227,8 +230,7 @@ def shadow_done(
             agrees = planner.shadow.agree(answer_text(response), answer_text(top))
         except Exception as err:  # the caller's comparator: its failure is the shadow's
             error = err
-    if call.entry is not None:
-        planner.shadow.spend.settle(call.entry, None if top is None else output_tokens(top))
+    planner.shadow.spend.settle(call.entry, None if top is None else output_tokens(top))
     extra = {**plan.row, "shadow_budget": call.level.get("budget"),
              "shadow_effort": call.level.get("effort")}  # fmt: skip
     if top is not None:

@@ -4,10 +4,11 @@ Rows written with exploration on (``wrap(..., explore=ε)``) record the level ea
 at and the probability it had of being sent there (``propensity``). That is enough to estimate,
 without a labelled test set, what another bundle (a candidate) would do on the same traffic:
 
-* **inverse propensity (IPS)**: the mean over rows of ``[candidate's level == sent] · r / p``;
-* **doubly robust (DR)**: ``q(x, candidate's level) + [candidate's level == sent] · (r - q(x,
-  sent)) / p``, with ``q`` the propensity-weighted mean outcome of each (model, level) in the
-  rows: unbiased like IPS when the propensities are right, with less variance.
+* **inverse propensity (IPS)**: rows weighted by ``w = [candidate's level == sent] / p``, the
+  mean of ``w · r`` over the mean of ``w`` (self-normalized);
+* **doubly robust (DR)**: the mean of ``q(x, candidate's level)`` plus the weighted mean of the
+  residuals ``r - q(x, sent)``, with ``q`` the propensity-weighted mean outcome of each (model,
+  level) in the rows: consistent like IPS when the propensities are right, with less variance.
 
 ``r`` is the row's ``correct`` (a grade, a finished run, or agreement with the top level) for
 accuracy, and its ``reasoning_tokens`` for spend. Accuracy kept is the DR accuracy of the bundle
@@ -154,19 +155,32 @@ def _outcome_model(rows: pd.DataFrame, sent: list[tuple], values: np.ndarray) ->
     return table
 
 
-def _dr_terms(
+def _terms(
     rows: pd.DataFrame, sent: list[tuple], policy: list[tuple], values: np.ndarray, q: dict
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row IPS and DR terms of ``values`` under ``policy``."""
+) -> np.ndarray:
+    """Per-row terms of ``values`` under ``policy``: weight, weighted value, model, residual.
+
+    The weight is ``[policy's level == sent] / propensity``; self-normalized IPS is
+    ``mean(weighted value) / mean(weight)`` and self-normalized DR ``mean(model) +
+    mean(residual) / mean(weight)``.
+    """
     import numpy as np
 
     p = rows["propensity"].to_numpy(dtype=float)
-    match = np.array([a == b for a, b in zip(sent, policy, strict=True)], dtype=float)
+    w = np.array([a == b for a, b in zip(sent, policy, strict=True)], dtype=float) / p
     models = rows["model"].tolist()
     q_pi = np.array([q.get((m, a), q["*"]) for m, a in zip(models, policy, strict=True)])
     q_sent = np.array([q.get((m, a), q["*"]) for m, a in zip(models, sent, strict=True)])
-    ips = match * values / p
-    return ips, q_pi + match * (values - q_sent) / p
+    return np.stack([w, w * values, q_pi, w * (values - q_sent)])
+
+
+def _estimates(terms: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Self-normalized IPS and DR from :func:`_terms` (rows along ``axis``)."""
+    import numpy as np
+
+    w, wv, q_pi, res = (np.mean(t, axis=axis) for t in terms)
+    w = np.where(w == 0, np.nan, w)
+    return wv / w, q_pi + res / w
 
 
 def estimate_offpolicy(
@@ -214,16 +228,18 @@ def estimate_offpolicy(
     r = rows["correct"].to_numpy(dtype=float)
     c = rows["reasoning_tokens"].to_numpy(dtype=float)
     qr, qc = _outcome_model(rows, sent, r), _outcome_model(rows, sent, c)
-    ips_r, dr_r = _dr_terms(rows, sent, chosen, r, qr)
-    _, top_r = _dr_terms(rows, sent, top, r, qr)
-    _, dr_c = _dr_terms(rows, sent, chosen, c, qc)
-    _, top_c = _dr_terms(rows, sent, top, c, qc)
-    data = (ips_r, dr_r, top_r, dr_c, top_c)
+    blocks = [_terms(rows, sent, chosen, r, qr), _terms(rows, sent, top, r, qr),
+              _terms(rows, sent, chosen, c, qc), _terms(rows, sent, top, c, qc)]  # fmt: skip
+    data = tuple(np.concatenate(blocks))  # 16 per-row arrays, resampled together
 
-    def stats(ips: Any, dr: Any, tr: Any, dc: Any, tc: Any, axis: int = -1) -> Any:
-        means = [np.mean(x, axis=axis) for x in (ips, dr, tr, dc, tc)]
-        kept = means[1] / np.where(means[2] == 0, np.nan, means[2])
-        return np.stack([*means, kept])
+    def stats(*arrays: Any, axis: int = -1) -> Any:
+        stacked = [np.stack(arrays[i : i + 4]) for i in range(0, 16, 4)]
+        ips, acc = _estimates(stacked[0], axis)
+        _, top_acc = _estimates(stacked[1], axis)
+        _, tokens = _estimates(stacked[2], axis)
+        _, top_tokens = _estimates(stacked[3], axis)
+        kept = acc / np.where(top_acc == 0, np.nan, top_acc)
+        return np.stack([ips, acc, top_acc, tokens, top_tokens, kept])
 
     point = stats(*data)
     boot = bootstrap(

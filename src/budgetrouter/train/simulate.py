@@ -1,0 +1,351 @@
+"""Learning from traffic without labels, simulated on the bundled runs.
+
+The bundled sources ran each prompt at each of a model's levels (o4-mini at low, medium and
+high effort on SimpleQA, ...). :class:`LevelWorld` turns those runs into a provider: a call at
+level ``L`` on prompt ``p`` returns the logged run of ``p`` at ``L``, its reasoning tokens, and
+its answer (the reference answer when the run was graded correct, else a wrong answer of its own,
+so two wrong runs never agree). :func:`serve` puts that provider behind a loopback server that
+speaks Chat Completions and sends traffic through a wrapped OpenAI client with exploration and
+shadow comparison on, exactly as an application would; :func:`simulate` then retrains from those
+logs alone (agreement labels, no grade read), trains the same router on the same rows with their
+true grades, and replays every router on prompts the traffic never showed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from budgetrouter.clients.shadow import SHADOW_HEADER
+from budgetrouter.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from budgetrouter.config import TrainConfig
+    from budgetrouter.router import Router
+
+
+@dataclass
+class LevelWorld:
+    """The bundled runs of one model on one source, as a provider answers them.
+
+    Attributes
+    ----------
+    model
+        The model (``"o4-mini"``).
+    efforts
+        Its effort levels, lowest first.
+    runs
+        ``runs[prompt][effort] = (correct, reasoning_tokens)``: the prompt's first logged run at
+        that level.
+    answers
+        The reference answer of each prompt.
+    groups
+        The task family of each prompt.
+    """
+
+    model: str
+    efforts: list[str]
+    runs: dict[str, dict[str, tuple[bool, int]]]
+    answers: dict[str, str]
+    groups: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_source(cls, folder: str | Path, model: str) -> LevelWorld:
+        """The runs of ``model`` in a bundled source folder (prompts and outcomes parquet).
+
+        Only prompts run at every one of the model's effort levels are kept.
+
+        Raises
+        ------
+        ConfigError
+            If the source has no effort-level runs of ``model``.
+        """
+        import pandas as pd
+
+        from budgetrouter.decision import EFFORTS
+
+        folder = Path(folder)
+        prompts = pd.read_parquet(folder / "prompts.parquet")
+        runs = pd.read_parquet(folder / "outcomes.parquet")
+        runs = runs.loc[runs["model"].eq(model) & runs["effort"].notna()]
+        if runs.empty:
+            raise ConfigError(f"{folder} holds no effort-level runs of {model!r}")
+        efforts = [e for e in EFFORTS if e in set(runs["effort"])]
+        first = runs.sort_values("sample").drop_duplicates(["prompt_id", "effort"])
+        by_id = prompts.set_index("prompt_id")
+        table: dict[str, dict[str, tuple[bool, int]]] = {}
+        for pid, rows in first.groupby("prompt_id"):
+            if set(rows["effort"]) != set(efforts):
+                continue
+            text = str(by_id.at[pid, "prompt"])
+            table[text] = {
+                e: (bool(c), int(t))
+                for e, c, t in zip(
+                    rows["effort"], rows["correct"], rows["reasoning_tokens"], strict=True
+                )
+            }
+        answers = {
+            str(by_id.at[i, "prompt"]): str(by_id.at[i, "expected_answer"]) for i in by_id.index
+        }
+        family = by_id["family"] if "family" in by_id else by_id.index.to_series()
+        groups = {str(by_id.at[i, "prompt"]): str(family[i]) for i in by_id.index}
+        return cls(model, efforts, table, answers, groups)
+
+    @property
+    def second_opinion(self) -> str:
+        """The level whose run answers a shadow of a top-level call.
+
+        A shadow of a call at the top level is a second, independent top-level run; the
+        bundled sources hold one run per prompt and level, so the run of the level below the
+        top stands in for it (the top level itself when the model has one level).
+        """
+        return self.efforts[-2] if len(self.efforts) > 1 else self.efforts[-1]
+
+    def label(self, prompt: str, effort: str) -> bool:
+        """The shadow label of a call at ``effort``: whether its answer is the top level's.
+
+        For the top level itself: whether it is the second opinion's.
+        """
+        top = self.efforts[-1]
+        other = self.second_opinion if effort == top else top
+        return self.answer(prompt, effort)[0] == self.answer(prompt, other)[0]
+
+    @property
+    def prompts(self) -> list[str]:
+        """The prompts run at every level, in a fixed order."""
+        return sorted(self.runs)
+
+    def answer(self, prompt: str, effort: str) -> tuple[str, int, bool]:
+        """The answer text, reasoning tokens and grade of ``prompt``'s run at ``effort``."""
+        correct, tokens = self.runs[prompt][effort]
+        text = self.answers[prompt] if correct else f"(a wrong answer, the {effort} run's)"
+        return text, tokens, correct
+
+
+def _handler(world: LevelWorld) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+            prompt = next(
+                m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"
+            )
+            effort = body.get("reasoning_effort") or world.efforts[-1]
+            if self.headers.get(SHADOW_HEADER) == "repeat":
+                effort = world.second_opinion
+            text, tokens, _ = world.answer(prompt, effort)
+            reply = {
+                "id": "sim", "object": "chat.completion", "created": 0, "model": world.model,
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": text}}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": tokens + 10,
+                          "total_tokens": tokens + 20,
+                          "completion_tokens_details": {"reasoning_tokens": tokens}},
+            }  # fmt: skip
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+def serve(
+    router: Router,
+    world: LevelWorld,
+    prompts: list[str],
+    log_path: str | Path,
+    *,
+    calls: int,
+    explore: float,
+    shadow: float,
+    seed: int = 0,
+) -> Path:
+    """Send ``calls`` requests (prompts drawn from ``prompts``) through a wrapped OpenAI client.
+
+    The client talks to a loopback server answering from ``world``; exploration and shadow
+    comparison (``normalized`` answers) are on, and every call is logged to ``log_path``.
+    """
+    import random
+
+    from openai import OpenAI
+
+    from budgetrouter.clients import wrap
+    from budgetrouter.outcomes import OutcomeLog
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(world))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    log = OutcomeLog(log_path)
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+        client = wrap(
+            OpenAI(api_key="simulation", base_url=base, max_retries=0), router=router, log=log,
+            explore=explore, explore_seed=seed, shadow=shadow, shadow_tokens_per_hour=10**12,
+            shadow_compare="normalized",
+        )  # fmt: skip
+        rng = random.Random(seed)
+        for _ in range(calls):
+            prompt = rng.choice(prompts)
+            client.chat.completions.create(
+                model=world.model, messages=[{"role": "user", "content": prompt}]
+            )
+        _wait_for_rows(log.path, calls)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    return Path(log_path)
+
+
+def _wait_for_rows(path: Path, n: int, timeout: float = 120.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= n:
+            return
+        time.sleep(0.05)
+
+
+def replay(router: Router, world: LevelWorld, prompts: list[str]) -> dict[str, float]:
+    """``router`` on ``prompts`` for the world's model, scored with the runs' true grades.
+
+    Returns accuracy and accuracy kept (against always the top level), the share of the top
+    level's reasoning tokens saved, and agreement kept (the shadow label's mean under the
+    router over its mean at the top level: what off-policy estimates from agreement rows
+    estimate).
+    """
+    import numpy as np
+
+    from budgetrouter.providers import request_params
+
+    decisions = router.route_batch(prompts, model=world.model)
+    top = world.efforts[-1]
+    rows = []
+    for prompt, decision in zip(prompts, decisions, strict=True):
+        effort = str(request_params(decision, "openai", world.model).level["effort"])
+        _, spent, ok = world.answer(prompt, effort)
+        _, top_spent, top_ok = world.answer(prompt, top)
+        agree, top_agree = world.label(prompt, effort), world.label(prompt, top)
+        rows.append((ok, spent, agree, top_ok, top_spent, top_agree))
+    ok, spent, agree, top_ok, top_spent, top_agree = (float(x) for x in np.mean(rows, axis=0))
+    return {
+        "accuracy": ok,
+        "accuracy_kept": ok / top_ok if top_ok else float("nan"),
+        "tokens_saved": 1 - spent / top_spent if top_spent else 0.0,
+        "agreement_kept": agree / top_agree if top_agree else float("nan"),
+    }
+
+
+def agreement_rows(log: pd.DataFrame) -> pd.DataFrame:
+    """The log's rows labelled by a shadow (``correct_source == "agreement"``)."""
+    return log.loc[log["correct_source"].eq("agreement")].reset_index(drop=True)
+
+
+def graded_rows(rows: pd.DataFrame, world: LevelWorld) -> pd.DataFrame:
+    """The same rows with ``correct`` the true grade of the run each call was answered with."""
+    out = rows.copy()
+    out["correct"] = [
+        float(world.runs[p][e][0]) for p, e in zip(out["prompt"], out["effort"], strict=True)
+    ]
+    out["correct_source"] = "caller"
+    return out
+
+
+@dataclass
+class SimulationResult:
+    """What one simulated run measured (all replays on prompts the traffic never showed)."""
+
+    calls: int
+    labelled_rows: int
+    before: dict[str, float]
+    from_agreement: dict[str, float]
+    from_true_labels: dict[str, float]
+    offpolicy: dict[str, Any]
+    offpolicy_truth: float
+
+    @property
+    def recovered(self) -> float:
+        """The share of the true-label router's saving over ``before`` the agreement one gets."""
+        gain = self.from_true_labels["tokens_saved"] - self.before["tokens_saved"]
+        mine = self.from_agreement["tokens_saved"] - self.before["tokens_saved"]
+        return mine / gain if gain > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        from dataclasses import asdict
+
+        return {**asdict(self), "recovered": self.recovered}
+
+
+def simulate(
+    router: Router,
+    world: LevelWorld,
+    config: TrainConfig,
+    workdir: str | Path,
+    *,
+    calls: int = 3000,
+    explore: float = 0.3,
+    shadow: float = 0.5,
+    traffic_share: float = 0.5,
+    seed: int = 0,
+) -> SimulationResult:
+    """Serve traffic with ``router``, retrain from its logs alone, and compare.
+
+    Parameters
+    ----------
+    router
+        The live bundle (trained without the world's source).
+    world
+        The provider: the bundled runs of one model on one source.
+    config
+        Training options of the retrained routers (both: agreement labels and true grades).
+    workdir
+        Where the log is written.
+    calls, explore, shadow
+        Traffic size, and the shares of calls explored and shadowed.
+    traffic_share
+        The share of the world's prompts the traffic draws from; the rest are the replay's.
+    seed
+        Seed of the traffic, the split and the exploration.
+    """
+    import numpy as np
+
+    from budgetrouter.train import read_observations
+    from budgetrouter.train.local import train_router
+    from budgetrouter.train.offpolicy import estimate_offpolicy
+
+    rng = np.random.default_rng(seed)
+    prompts = world.prompts
+    order = rng.permutation(len(prompts))
+    cut = int(len(prompts) * traffic_share)
+    traffic = [prompts[i] for i in order[:cut]]
+    heldout = [prompts[i] for i in order[cut:]]
+    log_path = Path(workdir) / f"traffic-{seed}.jsonl"
+    if log_path.exists():
+        log_path.unlink()
+    serve(router, world, traffic, log_path, calls=calls, explore=explore, shadow=shadow, seed=seed)
+    log = read_observations(log_path)
+    labelled = agreement_rows(log)
+    by_agreement = train_router(labelled, config, router.embedder).router
+    by_grades = train_router(graded_rows(labelled, world), config, router.embedder).router
+    estimate = estimate_offpolicy(by_agreement, labelled, n_resamples=1000, seed=seed)
+    truth = replay(by_agreement, world, traffic)["agreement_kept"]
+    return SimulationResult(
+        calls=calls,
+        labelled_rows=len(labelled),
+        before=replay(router, world, heldout),
+        from_agreement=replay(by_agreement, world, heldout),
+        from_true_labels=replay(by_grades, world, heldout),
+        offpolicy=estimate.to_dict(),
+        offpolicy_truth=truth,
+    )
