@@ -233,10 +233,10 @@ def replay(router: Router, world: LevelWorld, prompts: list[str]) -> dict[str, f
     rows = []
     for prompt, decision in zip(prompts, decisions, strict=True):
         effort = str(request_params(decision, "openai", world.model).level["effort"])
-        _, spent, ok = world.answer(prompt, effort)
-        _, top_spent, top_ok = world.answer(prompt, top)
-        agree, top_agree = world.label(prompt, effort), world.label(prompt, top)
-        rows.append((ok, spent, agree, top_ok, top_spent, top_agree))
+        _, tokens, correct = world.answer(prompt, effort)
+        _, top_tokens, top_correct = world.answer(prompt, top)
+        labels = world.label(prompt, effort), world.label(prompt, top)
+        rows.append((correct, tokens, labels[0], top_correct, top_tokens, labels[1]))
     ok, spent, agree, top_ok, top_spent, top_agree = (float(x) for x in np.mean(rows, axis=0))
     return {
         "accuracy": ok,
