@@ -9,7 +9,7 @@ CONFIG := training/default.json
 PACKAGED := src/budgetrouter/resources
 TRAIN = $(BIN)/budgetrouter train --data $(DATA) --config $(CONFIG) --embedder $(EMBEDDER)
 
-.PHONY: install install-dev run serve test docs test-slow lint fix default-bundle compact-table embedder-bundles benchmark benchmark-dask headroom clean
+.PHONY: install install-dev run serve simulate test docs test-slow lint fix default-bundle compact-table embedder-bundles benchmark benchmark-dask headroom clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(TRAIN) --out $(BUNDLE) --report reports/default
 	$(BIN)/budgetrouter route --bundle $(BUNDLE) --input training/example_prompts.jsonl --format table --forecast
+
+# Learning from traffic without labels, on the bundled runs (docs/learn.md): exploration,
+# shadow agreement, retraining from the logs alone, off-policy estimates against the truth.
+simulate: install
+	$(BIN)/python training/simulate_traffic.py
 
 # Serve the registry's champion router (set by a retrain) on 127.0.0.1:5000.
 serve: install

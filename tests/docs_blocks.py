@@ -14,6 +14,7 @@ PYTHON_BLOCKS = {
     "docs/providers.md": 1,  # clients/test_docs
     "docs/clients.md": 5,  # clients/test_readme (1-3), integrations/test_readme (4-5)
     "docs/retrain.md": 1,  # clients/test_docs
+    "docs/learn.md": 1,  # clients/test_docs
     "docs/layout.md": 1,  # test_docs
 }
 

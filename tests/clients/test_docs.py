@@ -65,3 +65,18 @@ def test_the_readme_wrapped_client_routes_and_logs(sdk_env, tmp_path):
     (row,) = rows(ns["log"])
     assert row["reasoning_tokens"] == 300 and row["thinking_set_by"] == "router"
     assert sdk_env.sent("chat")[0]["reasoning_effort"] in ("low", "medium", "high")
+
+
+def test_the_learning_example_logs_propensities(sdk_env, tmp_path):
+    import time
+
+    (block,) = page_blocks("docs/learn.md")
+    sdk_env.reply("chat", chat(300), chat(900))
+    run_block(block, "docs/learn.md")
+    log = OutcomeLog(tmp_path / "logs" / "outcomes.jsonl")
+    deadline = time.monotonic() + 10
+    while not rows(log) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (row,) = rows(log)
+    assert row["thinking_set_by"] == "router" and 0 < row["propensity"] <= 1
+    assert row["routed_effort"] in ("low", "medium", "high")

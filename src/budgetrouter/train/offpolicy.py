@@ -7,8 +7,10 @@ without a labelled test set, what another bundle (a candidate) would do on the s
 * **inverse propensity (IPS)**: rows weighted by ``w = [candidate's level == sent] / p``, the
   mean of ``w · r`` over the mean of ``w`` (self-normalized);
 * **doubly robust (DR)**: the mean of ``q(x, candidate's level)`` plus the weighted mean of the
-  residuals ``r - q(x, sent)``, with ``q`` the propensity-weighted mean outcome of each (model,
-  level) in the rows: consistent like IPS when the propensities are right, with less variance.
+  residuals ``r - q(x, sent)``, with ``q`` an outcome model: a nearest-neighbour regression on
+  the router's features per (model, level), cross-fitted over five folds of rows (a prompt seen
+  again is predicted from its other rows). Consistent like IPS when the propensities are right,
+  with far less variance when ``q`` is good.
 
 ``r`` is the row's ``correct`` (a grade, a finished run, or agreement with the top level) for
 accuracy, and its ``reasoning_tokens`` for spend. Accuracy kept is the DR accuracy of the bundle
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
     from budgetrouter.router import Router
 
+#: Folds of rows the doubly robust estimator's outcome model is cross-fitted over.
+FOLDS = 5
 #: The columns an exploration row needs.
 COLUMNS = ("prompt", "model", "provider", "correct", "reasoning_tokens", "propensity")
 
@@ -141,22 +145,74 @@ def policy_levels(router: Router, rows: pd.DataFrame) -> tuple[list[tuple], list
     return chosen, top
 
 
-def _outcome_model(rows: pd.DataFrame, sent: list[tuple], values: np.ndarray) -> dict:
-    """Propensity-weighted mean of ``values`` per (model, level) sent; ``"*"`` overall."""
-    import numpy as np
+def _outcome_model(
+    X: np.ndarray,
+    rows: pd.DataFrame,
+    sent: list[tuple],
+    values: np.ndarray,
+    asked: list[list[tuple]],
+    neighbors: int,
+    seed: int,
+) -> list[np.ndarray]:
+    """Cross-fitted predictions ``q(x_i, a)`` of ``values`` for each row and each level list.
 
+    For each (model, level), a k-nearest-neighbour regression on the router's features (distance
+    weighted, so a prompt seen again is predicted from its own other rows) fitted on the rows
+    sent there, cross-fitted over :data:`FOLDS` folds of rows: a row's prediction never uses its
+    own outcome. A level
+    with fewer than two rows in a fold falls back to the fold's propensity-weighted mean.
+
+    Parameters
+    ----------
+    asked
+        Lists of one level per row (the level sent, a policy's level, ...).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One array of predictions per list in ``asked``.
+    """
+    import numpy as np
+    from sklearn.neighbors import KNeighborsRegressor
+
+    n = len(rows)
+    fold = np.random.default_rng(seed).integers(0, FOLDS, n)
     w = 1.0 / rows["propensity"].to_numpy(dtype=float)
-    table: dict[Any, float] = {"*": float(np.average(values, weights=w))}
-    groups: dict[tuple, list[int]] = {}
-    for i, (model, level) in enumerate(zip(rows["model"], sent, strict=True)):
-        groups.setdefault((model, level), []).append(i)
-    for key, idx in groups.items():
-        table[key] = float(np.average(values[idx], weights=w[idx]))
-    return table
+    models = rows["model"].astype(str).to_numpy()
+    out = [np.zeros(n) for _ in asked]
+    for k in range(FOLDS):
+        train, pred = fold != k, np.flatnonzero(fold == k)
+        if not train.any():
+            train = np.ones(n, dtype=bool)
+        overall = float(np.average(values[train], weights=w[train]))
+        fitted: dict[tuple, Any] = {}
+        for i_list, levels in enumerate(asked):
+            groups: dict[tuple, list[int]] = {}
+            for i in pred:
+                groups.setdefault((models[i], levels[i]), []).append(int(i))
+            for key, idx in groups.items():
+                if key not in fitted:
+                    at = np.flatnonzero(
+                        train & (models == key[0]) & np.array([s == key[1] for s in sent])
+                    )
+                    if len(at) < 2:
+                        mean = np.average(values[at], weights=w[at]) if len(at) else overall
+                        fitted[key] = float(mean)
+                    else:
+                        knn = KNeighborsRegressor(min(neighbors, len(at)), weights="distance")
+                        fitted[key] = knn.fit(X[at], values[at])
+                model = fitted[key]
+                out[i_list][idx] = model if isinstance(model, float) else model.predict(X[idx])
+    return out
 
 
 def _terms(
-    rows: pd.DataFrame, sent: list[tuple], policy: list[tuple], values: np.ndarray, q: dict
+    rows: pd.DataFrame,
+    sent: list[tuple],
+    policy: list[tuple],
+    values: np.ndarray,
+    q_pi: np.ndarray,
+    q_sent: np.ndarray,
 ) -> np.ndarray:
     """Per-row terms of ``values`` under ``policy``: weight, weighted value, model, residual.
 
@@ -168,9 +224,6 @@ def _terms(
 
     p = rows["propensity"].to_numpy(dtype=float)
     w = np.array([a == b for a, b in zip(sent, policy, strict=True)], dtype=float) / p
-    models = rows["model"].tolist()
-    q_pi = np.array([q.get((m, a), q["*"]) for m, a in zip(models, policy, strict=True)])
-    q_sent = np.array([q.get((m, a), q["*"]) for m, a in zip(models, sent, strict=True)])
     return np.stack([w, w * values, q_pi, w * (values - q_sent)])
 
 
@@ -189,6 +242,7 @@ def estimate_offpolicy(
     *,
     confidence: float = 0.95,
     n_resamples: int = 2000,
+    neighbors: int = 10,
     seed: int = 0,
 ) -> OffPolicyEstimate:
     """Estimate what ``router`` would keep and spend on logged exploration rows.
@@ -205,8 +259,10 @@ def estimate_offpolicy(
         Confidence level of the intervals.
     n_resamples
         Bootstrap resamples.
+    neighbors
+        Neighbours of the doubly robust estimator's outcome model.
     seed
-        Seed of the bootstrap.
+        Seed of the bootstrap and of the outcome model's folds.
 
     Returns
     -------
@@ -227,9 +283,13 @@ def estimate_offpolicy(
     chosen, top = policy_levels(router, rows)
     r = rows["correct"].to_numpy(dtype=float)
     c = rows["reasoning_tokens"].to_numpy(dtype=float)
-    qr, qc = _outcome_model(rows, sent, r), _outcome_model(rows, sent, c)
-    blocks = [_terms(rows, sent, chosen, r, qr), _terms(rows, sent, top, r, qr),
-              _terms(rows, sent, chosen, c, qc), _terms(rows, sent, top, c, qc)]  # fmt: skip
+    X = router.features(rows["prompt"].astype(str).tolist())
+    blocks = []
+    for values in (r, c):
+        q_sent, q_mine, q_top = _outcome_model(X, rows, sent, values, [sent, chosen, top],
+                                               neighbors, seed)  # fmt: skip
+        blocks += [_terms(rows, sent, chosen, values, q_mine, q_sent),
+                   _terms(rows, sent, top, values, q_top, q_sent)]  # fmt: skip
     data = tuple(np.concatenate(blocks))  # 16 per-row arrays, resampled together
 
     def stats(*arrays: Any, axis: int = -1) -> Any:

@@ -8,7 +8,9 @@ so two wrong runs never agree). :func:`serve` puts that provider behind a loopba
 speaks Chat Completions and sends traffic through a wrapped OpenAI client with exploration and
 shadow comparison on, exactly as an application would; :func:`simulate` then retrains from those
 logs alone (agreement labels, no grade read), trains the same router on the same rows with their
-true grades, and replays every router on prompts the traffic never showed.
+true grades, and replays every router on prompts the traffic never showed. Its off-policy check
+trains a candidate on the agreement rows of half the traffic's prompts and estimates it on the
+other half's rows, against its replay on those prompts.
 """
 
 from __future__ import annotations
@@ -334,12 +336,21 @@ def simulate(
     if log_path.exists():
         log_path.unlink()
     serve(router, world, traffic, log_path, calls=calls, explore=explore, shadow=shadow, seed=seed)
-    log = read_observations(log_path)
+    # rows land in the order shadows finish: put them in one order, so a run repeats itself
+    order = ["prompt", "effort", "propensity", "correct", "reasoning_tokens"]
+    log = read_observations(log_path).sort_values(order, kind="stable").reset_index(drop=True)
     labelled = agreement_rows(log)
     by_agreement = train_router(labelled, config, router.embedder).router
     by_grades = train_router(graded_rows(labelled, world), config, router.embedder).router
-    estimate = estimate_offpolicy(by_agreement, labelled, n_resamples=1000, seed=seed)
-    truth = replay(by_agreement, world, traffic)["agreement_kept"]
+    # the off-policy check, as retrain makes it: a candidate trained on the rows of half the
+    # traffic's prompts, estimated on the other half's rows, against its replay on the same
+    # calls (each prompt as often as the traffic sent it)
+    fit = set(traffic[: len(traffic) // 2])
+    mine = labelled["prompt"].isin(fit)
+    candidate = train_router(labelled.loc[mine], config, router.embedder).router
+    estimate = estimate_offpolicy(candidate, labelled.loc[~mine], n_resamples=1000, seed=seed)
+    calls_there = labelled.loc[~mine, "prompt"].astype(str).tolist()  # the same traffic
+    truth = replay(candidate, world, calls_there)["agreement_kept"]
     return SimulationResult(
         calls=calls,
         labelled_rows=len(labelled),
