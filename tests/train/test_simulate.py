@@ -4,6 +4,7 @@ logs alone (the full-size figures come from ``training/simulate_traffic.py``).""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -43,10 +44,14 @@ def test_a_small_simulation_learns_from_agreement_rows_only(world, tiny_bundle, 
     assert result.labelled_rows == len(labelled) and 100 < len(labelled) < 200
     # each label is the agreement the simulated provider gives, never the run's grade
     assert all(r["correct"] == float(world.label(r["prompt"], r["effort"])) for r in labelled)
+    assert world.level("minimal") == "low" and world.level("high") == "high"
     for replayed in (result.before, result.from_agreement, result.from_true_labels):
         assert 0 <= replayed["tokens_saved"] <= 1 and replayed["accuracy_kept"] > 0
+    # the off-policy check uses the other half of the traffic's prompts; at this size its
+    # interval may be undefined (a resample with no row at the candidate's level)
     kept = result.offpolicy["accuracy_kept"]
-    assert kept["low"] <= kept["estimate"] <= kept["high"] and result.offpolicy["rows"] == len(labelled)
+    assert 0 < result.offpolicy["rows"] < len(labelled) and kept["estimate"] > 0
+    assert math.isnan(kept["low"]) or kept["low"] <= kept["estimate"] <= kept["high"]
     assert 0 < result.offpolicy_truth <= 1.5
 
 

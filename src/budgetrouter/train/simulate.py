@@ -114,7 +114,7 @@ class LevelWorld:
 
         For the top level itself: whether it is the second opinion's.
         """
-        top = self.efforts[-1]
+        top, effort = self.efforts[-1], self.level(effort)
         other = self.second_opinion if effort == top else top
         return self.answer(prompt, effort)[0] == self.answer(prompt, other)[0]
 
@@ -123,8 +123,21 @@ class LevelWorld:
         """The prompts run at every level, in a fixed order."""
         return sorted(self.runs)
 
+    def level(self, effort: str) -> str:
+        """The run level that answers ``effort``: itself, else the nearest one the model ran at.
+
+        gpt-5-mini's ``minimal`` is answered by its ``low`` runs.
+        """
+        from budgetrouter.decision import EFFORTS
+
+        if effort in self.efforts:
+            return effort
+        rank = EFFORTS.index(effort) if effort in EFFORTS else 0
+        return min(self.efforts, key=lambda e: abs(EFFORTS.index(e) - rank))
+
     def answer(self, prompt: str, effort: str) -> tuple[str, int, bool]:
         """The answer text, reasoning tokens and grade of ``prompt``'s run at ``effort``."""
+        effort = self.level(effort)
         correct, tokens = self.runs[prompt][effort]
         text = self.answers[prompt] if correct else f"(a wrong answer, the {effort} run's)"
         return text, tokens, correct
@@ -183,6 +196,7 @@ def serve(
     from openai import OpenAI
 
     from budgetrouter.clients import wrap
+    from budgetrouter.clients.shadow import Shadow
     from budgetrouter.outcomes import OutcomeLog
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(world))
@@ -190,10 +204,10 @@ def serve(
     log = OutcomeLog(log_path)
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+        shadows = Shadow(shadow, tokens_per_hour=10**12, compare="normalized", seed=seed + 1)
         client = wrap(
             OpenAI(api_key="simulation", base_url=base, max_retries=0), router=router, log=log,
-            explore=explore, explore_seed=seed, shadow=shadow, shadow_tokens_per_hour=10**12,
-            shadow_compare="normalized",
+            explore=explore, explore_seed=seed, shadow=shadows,
         )  # fmt: skip
         rng = random.Random(seed)
         for _ in range(calls):
@@ -257,7 +271,7 @@ def graded_rows(rows: pd.DataFrame, world: LevelWorld) -> pd.DataFrame:
     """The same rows with ``correct`` the true grade of the run each call was answered with."""
     out = rows.copy()
     out["correct"] = [
-        float(world.runs[p][e][0]) for p, e in zip(out["prompt"], out["effort"], strict=True)
+        float(world.answer(p, e)[2]) for p, e in zip(out["prompt"], out["effort"], strict=True)
     ]
     out["correct_source"] = "caller"
     return out
