@@ -54,6 +54,21 @@ TEXT_DAMAGE = {
     "empty": lambda text: "",
     "no header": lambda text: text[text.index("Tree=0") :],
     "linear tree": _sub(r"^is_linear=0", "is_linear=1"),
+    "end marker inside a tree, a bad tree after it": lambda text: (
+        _sub(r"^split_feature=\d+", "split_feature=100000000")(
+            text.replace(
+                "shrinkage=1\n\n\nTree=1\n", "shrinkage=1\nnote=end of trees\n\n\nTree=1\n", 1
+            )
+        )
+        if "shrinkage=1\n\n\nTree=1\n" in text
+        else text.replace("Tree=0", "Tree=0\nnote=end of trees", 1)
+    ),
+    "a second split_feature after a blank line": _sub(
+        r"^(split_feature=.*)$", "split_feature=999999\n\n\\1"
+    ),
+    "a file separator in a line": lambda text: text.replace("leaf_value=", "leaf_value=\x1c", 1),
+    "NaN threshold": _sub(r"^threshold=\S+", "threshold=nan"),
+    "categorical line not JSON": lambda text: text.rstrip("\n") + "\npandas_categorical:{oops\n",
 }
 
 

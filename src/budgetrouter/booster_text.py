@@ -12,11 +12,15 @@ one, where an error is raised rather than fatal.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from pathlib import Path
 
 from budgetrouter.errors import BundleError
 
+#: A character no LightGBM model file holds (they are printable ASCII lines).
+_FOREIGN = re.compile(r"[^\x20-\x7e\t\r\n]")
 #: The per-tree arrays and their length, by the tree's leaf count ``L``.
 _NODE_ARRAYS = ("split_feature", "threshold", "decision_type", "left_child", "right_child")
 _LEAF_ARRAYS = ("leaf_value",)
@@ -53,6 +57,8 @@ def _check_tree(block: dict[str, str], n_features: int, where: str) -> None:
             raise BundleError(f"{where}: {key} has {len(arrays[key])} values, {size} expected")
     if not all(math.isfinite(v) for v in arrays.get("leaf_value", [])):
         raise BundleError(f"{where}: a leaf value is not finite")
+    if any(math.isnan(v) for v in arrays.get("threshold", [])):
+        raise BundleError(f"{where}: a split threshold is not a number")
     if any(not 0 <= f < n_features for f in arrays.get("split_feature", [])):
         raise BundleError(f"{where}: a split on a feature outside 0..{n_features - 1}")
     # bit 0: categorical split; bits 2-3: missing-value type (0 none, 1 zero, 2 NaN)
@@ -74,6 +80,41 @@ def _check_tree(block: dict[str, str], n_features: int, where: str) -> None:
         raise BundleError(f"{where}: the tree's links leave nodes or leaves unreachable")
 
 
+def _blocks(text: str, path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    r"""The header and the tree blocks of a model text, read strictly, line by line.
+
+    Lines end at ``\n`` (a ``\r`` before it is dropped), as LightGBM reads them; a line of
+    the header or of a tree is ``key=value`` with a key seen once; a tree's lines are
+    consecutive (a blank line ends it) and the trees end at the one line ``end of trees``.
+    """
+    if _FOREIGN.search(text):
+        raise BundleError(f"{path} holds characters a LightGBM model file never holds")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if not lines or lines[0] != "tree":
+        raise BundleError(f"{path} is not a LightGBM tree model")
+    if lines.count("end of trees") != 1:
+        raise BundleError(f"{path} is not a LightGBM tree model (or is cut short)")
+    end = lines.index("end of trees")
+    header: dict[str, str] = {}
+    trees: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    closed = False
+    for number, line in enumerate(lines[1:end], start=2):
+        if line.startswith("Tree="):
+            current, closed = {}, False
+            trees.append(current)
+            continue
+        if not line.strip():
+            closed = current is not None
+            continue
+        key, eq, value = line.partition("=")
+        target = header if current is None else current
+        if not eq or key in target or (current is not None and closed):
+            raise BundleError(f"{path}, line {number}: not a line of a LightGBM model here")
+        target[key] = value
+    return header, trees
+
+
 def checked_model_text(path: Path) -> str:
     """The LightGBM model text of ``path``, checked, without its ``tree_sizes`` line.
 
@@ -90,27 +131,29 @@ def checked_model_text(path: Path) -> str:
     Raises
     ------
     BundleError
-        If the file is not UTF-8 text or not a LightGBM tree model with one output per row,
+        If the file is not ASCII text or not a LightGBM tree model with one output per row,
         numeric splits on its declared features, and well-formed trees.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BundleError(f"{path} cannot be read as a LightGBM model: {exc}") from exc
-    head, _, rest = text.partition("\nTree=")
-    lines = head.splitlines()
-    header = dict(line.split("=", 1) for line in lines[1:] if "=" in line)
-    if not lines or lines[0] != "tree" or "end of trees" not in rest:
-        raise BundleError(f"{path} is not a LightGBM tree model (or is cut short)")
+    header, trees = _blocks(text, path)
     try:
         n_features = int(header["max_feature_idx"]) + 1
         outputs = int(header.get("num_class", "1")), int(header.get("num_tree_per_iteration", "1"))
+        declared = int(header.get("num_tree_per_iteration", "1"))
     except (KeyError, ValueError):
         raise BundleError(f"{path}: max_feature_idx or num_class is missing or bad") from None
-    if outputs != (1, 1) or n_features < 1:
-        raise BundleError(f"{path}: {outputs[0]} outputs per row and {n_features} features")
-    trees = ("Tree=" + rest).split("end of trees", 1)[0].split("\nTree=")
-    for number, tree in enumerate(trees):
-        block = dict(line.split("=", 1) for line in tree.splitlines()[1:] if "=" in line)
+    if outputs != (1, 1) or declared != 1 or not 1 <= n_features <= 100_000 or not trees:
+        raise BundleError(f"{path}: {outputs[0]} outputs per row, {n_features} features")
+    for number, block in enumerate(trees):
         _check_tree(block, n_features, f"{path}, tree {number}")
+    tail = text.split("\nend of trees", 1)[1]
+    categorical = [ln for ln in tail.split("\n") if ln.startswith("pandas_categorical:")]
+    for line in categorical:
+        try:
+            json.loads(line.split(":", 1)[1])
+        except ValueError:
+            raise BundleError(f"{path}: its pandas_categorical line is not JSON") from None
     return "\n".join(line for line in text.split("\n") if not line.startswith("tree_sizes="))
