@@ -64,10 +64,15 @@ def _anthropic_refusal(body: dict) -> str | None:
         return "Thinking may not be enabled when tool_choice forces tool use."
     messages = body.get("messages") or []
     last = messages[-1] if messages else {}
-    tool_results = last.get("role") == "user" and all(
-        isinstance(b, dict) and b.get("type") == "tool_result" for b in last.get("content") or [{}]
+    i = len(messages) - 1
+    while i >= 0 and messages[i].get("role") == "user":
+        i -= 1
+    tool_results = any(
+        isinstance(b, dict) and b.get("type") == "tool_result"
+        for m in messages[i + 1 :]
+        for b in (m.get("content") if isinstance(m.get("content"), list) else [])
     )
-    turn = last if last.get("role") == "assistant" else messages[-2] if tool_results else None
+    turn = last if last.get("role") == "assistant" else messages[i] if tool_results else None
     if turn is not None:
         content = turn.get("content")
         first = content[0].get("type") if isinstance(content, list) and content else None

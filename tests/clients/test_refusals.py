@@ -50,6 +50,18 @@ RULED_OUT = {
         ],
     },
     "prefill": {"messages": [ASK, {"role": "assistant", "content": "The answer is"}]},
+    "tool result with text beside it": {
+        "tools": [TOOL],
+        "messages": [
+            ASK,
+            {"role": "assistant", "content": [USE]},
+            {"role": "user", "content": [RESULT["content"][0], {"type": "text", "text": "go"}]},
+        ],
+    },
+    "tool result, then user text": {
+        "tools": [TOOL],
+        "messages": [ASK, {"role": "assistant", "content": [USE]}, RESULT, ASK],
+    },
 }
 
 #: Requests that take thinking (routed): allowed values, and a tool loop begun with thinking.

@@ -42,33 +42,36 @@ def _blocks(message: Any) -> list[Any]:
     return list(content) if isinstance(content, list | tuple) else []
 
 
-def _only_tool_results(message: Any) -> bool:
-    """A user message that answers tool calls: every content block a ``tool_result``."""
+def _answers_tools(message: Any) -> bool:
+    """Whether a message carries tool results (a ``tool`` message, a ``tool_result`` block)."""
+    if _field(message, "role") == "tool":
+        return True
     blocks = _blocks(message)
-    return bool(blocks) and all(_field(b, "type") == "tool_result" for b in blocks)
+    return _field(message, "role") == "user" and any(
+        _field(b, "type") == "tool_result" for b in blocks
+    )
 
 
 def open_turn(messages: Any) -> Any:
     """The assistant message of a turn the request continues, or ``None``.
 
     A request continues an assistant turn when its last message is the assistant's own (a
-    prefill), or when it ends with the results of that turn's tool calls (Messages: a user
-    message of ``tool_result`` blocks; Chat Completions and LiteLLM: ``tool`` messages). The
-    provider then reads the request as the same turn, under the thinking it began with.
+    prefill), or when the messages after the last assistant message carry the results of its
+    tool calls (Messages: a user message with ``tool_result`` blocks, text beside them or in a
+    user message after them; Chat Completions and LiteLLM: ``tool`` messages). The provider
+    reads such a request as the same turn, under the thinking it began with.
     """
     if not isinstance(messages, list | tuple) or not messages:
         return None
+    if _field(messages[-1], "role") == "assistant":
+        return messages[-1]
     i = len(messages) - 1
-    if _field(messages[i], "role") == "assistant":
-        return messages[i]
-    while i >= 0 and (
-        _field(messages[i], "role") == "tool"
-        or (_field(messages[i], "role") == "user" and _only_tool_results(messages[i]))
-    ):
+    while i >= 0 and _field(messages[i], "role") in ("user", "tool"):
         i -= 1
-    if i == len(messages) - 1 or i < 0 or _field(messages[i], "role") != "assistant":
+    if i < 0 or _field(messages[i], "role") != "assistant":
         return None
-    return messages[i]
+    tail = messages[i + 1 :]
+    return messages[i] if any(_answers_tools(m) for m in tail) else None
 
 
 def starts_with_thinking(message: Any) -> bool:
