@@ -88,3 +88,15 @@ def test_explore_must_be_a_share(router, server, share):
 def test_the_explore_seed_must_be_an_integer(router, server):
     with pytest.raises(ConfigError, match="explore_seed must be an integer"):
         wrap(CHAT.make(server.url, False), router=router, explore=0.1, explore_seed="x")
+
+
+def test_no_explored_level_raises_a_small_limit(server, router, log):
+    server.reply("anthropic", *[message(5) for _ in range(30)])
+    client = wrap(ANTHROPIC.make(server.url, False), router=router, log=log, explore=1,
+                  explore_seed=5)  # fmt: skip
+    for _ in range(20):
+        client.messages.create(**{**ANTHROPIC.kwargs(PROMPT), "max_tokens": 600})
+    written = rows(log)
+    explored = [b for b, r in zip(server.sent("anthropic"), written, strict=True)
+                if (r["budget"], r["effort"]) != (r["routed_budget"], r["routed_effort"])]  # fmt: skip
+    assert explored and all(b["max_tokens"] <= 600 and "thinking" not in b for b in explored)

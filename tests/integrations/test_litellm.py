@@ -330,8 +330,15 @@ ANSWERED = {"role": "tool", "tool_call_id": "call_1", "content": "9"}
         {"tools": [TOOL], "messages": [*MESSAGES, CALLED, ANSWERED]},
         {"tools": [TOOL], "messages": [*MESSAGES, CALLED, ANSWERED, MESSAGES[-1]]},
     ],
-    ids=["temperature", "top_k", "top_p", "extra_body", "forced tool", "tool loop",
-         "tool loop, then user text"],  # fmt: skip
+    ids=[
+        "temperature",
+        "top_k",
+        "top_p",
+        "extra_body",
+        "forced tool",
+        "tool loop",
+        "tool loop, then user text",
+    ],  # fmt: skip
 )
 def test_anthropic_calls_that_rule_thinking_out_go_as_written(
     server, router, log, register, caplog, extra

@@ -43,6 +43,14 @@ def level_key(params: RequestParams) -> tuple[Any, Any]:
     return params.level.get("budget"), params.level.get("effort")
 
 
+def sent_limit(params: Mapping[str, Any]) -> int | None:
+    """The output-token limit request parameters send (whatever the API calls it), or ``None``."""
+    config = params.get("config")
+    values = [params.get(k) for k in ("max_tokens", "max_completion_tokens", "max_output_tokens")]
+    values.append(config.get("max_output_tokens") if isinstance(config, Mapping) else None)
+    return next((int(v) for v in values if isinstance(v, int) and not isinstance(v, bool)), None)
+
+
 def candidate_decisions(router: Router, decision: Decision, model: str) -> list[Decision]:
     """One decision per level of ``model``, lowest first, with ``decision``'s predictions.
 
@@ -141,10 +149,11 @@ class Explorer:
 
         Each level is sent as :func:`~budgetrouter.providers.request_params` builds it for the
         caller's request (clamped to the caller's output limit, a level the request allows);
-        levels that send the same thing count once, and a level the request rules out is left
-        out.
+        levels that send the same thing count once, and a level the request rules out, or whose
+        parameters would raise the caller's output limit, is left out.
         """
         out: dict[tuple[Any, Any], tuple[Decision, RequestParams]] = {}
+        cap = int(max_tokens) if isinstance(max_tokens, int) and max_tokens > 0 else None
         for candidate in candidate_decisions(router, decision, model):
             try:
                 with warnings.catch_warnings():
@@ -152,6 +161,9 @@ class Explorer:
                     sent = request_params(candidate, provider, model, max_tokens, call=call)
             except ConfigError:
                 continue
+            limit = sent_limit(sent)
+            if cap is not None and limit is not None and limit > cap:
+                continue  # a level that would raise the caller's own limit
             out.setdefault(level_key(sent), (candidate, sent))
         out.setdefault(level_key(params), (decision, params))
         return list(out.values())

@@ -11,10 +11,10 @@ is written when the shadow answer is in, with ``correct`` = whether the two answ
 (:mod:`budgetrouter.agreement`) and ``correct_source = "agreement"``; a shadow that fails or
 times out leaves the row as it would have been without one (noted in ``shadow_error``).
 
-Spend is capped: each shadow reserves its request's output-token limit (the caller's, else
-``max_call_tokens``, sent as the shadow's own limit) against ``tokens_per_hour`` over the
-trailing hour before it is sent, and settles to the tokens it used; a call that would pass the
-cap gets no shadow.
+Spend is capped: each shadow reserves the output-token limit its request is sent with (the
+caller's, else ``max_call_tokens``, raised where the top level needs more room, as its
+parameters say) against ``tokens_per_hour`` over the trailing hour before it is sent, and
+settles to the tokens it used; a call that would pass the cap gets no shadow.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetrouter._checks import is_int
 from budgetrouter.agreement import Comparator, answer_text, comparator
-from budgetrouter.clients.explore import candidate_decisions, check_share, level_key
+from budgetrouter.clients.explore import candidate_decisions, check_share, level_key, sent_limit
 from budgetrouter.clients.failures import FAIL_OPEN
 from budgetrouter.errors import ConfigError
 from budgetrouter.providers import reasoning_usage, request_params
@@ -82,7 +82,7 @@ class Spend:
         """Replace a reservation by what was used (``None``: keep the reservation)."""
         if tokens is not None:
             with self._lock:
-                entry[1] = min(entry[1], float(tokens))
+                entry[1] = float(tokens)
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def shadow_call(planner: Planner, plan: Plan) -> ShadowCall | None:
     except FAIL_OPEN as err:
         logger.debug("%s: no shadow: %s", planner.api.name, err)
         return None
-    entry = shadow.spend.reserve(int(limit))
+    entry = shadow.spend.reserve(sent_limit(params) or int(limit))  # what the request may use
     if entry is None:
         logger.debug("%s: no shadow: the hourly spend cap is reached", planner.api.name)
         return None
