@@ -338,7 +338,7 @@ ANSWERED = {"role": "tool", "tool_call_id": "call_1", "content": "9"}
         "forced tool",
         "tool loop",
         "tool loop, then user text",
-    ],  # fmt: skip
+    ],
 )
 def test_anthropic_calls_that_rule_thinking_out_go_as_written(
     server, router, log, register, caplog, extra
