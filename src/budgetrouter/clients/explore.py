@@ -115,8 +115,9 @@ class Explorer:
         -------
         tuple
             The decision and parameters sent (the routed ones, or a drawn level's), and
-            ``explored``, ``propensity``, ``routed_tier``, ``routed_budget`` and
-            ``routed_effort`` for the outcome row.
+            ``explored``, ``propensity``, ``routed_tier``, ``routed_budget``,
+            ``routed_effort`` and ``caller_max_tokens`` (the caller's output limit, which
+            shaped the levels) for the outcome row.
         """
         options = self.options(router, decision, params, provider, model, call, max_tokens)
         routed = level_key(params)
@@ -132,6 +133,7 @@ class Explorer:
             "routed_tier": decision.tier,
             "routed_budget": params.level.get("budget"),
             "routed_effort": params.level.get("effort"),
+            "caller_max_tokens": int(max_tokens) if isinstance(max_tokens, int) else None,
         }
         return sent_decision, sent, row
 

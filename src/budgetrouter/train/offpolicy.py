@@ -22,6 +22,7 @@ here, a few lines each.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -90,8 +91,9 @@ class OffPolicyEstimate:
         return 1 - self.tokens.estimate / top if top > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {**asdict(self), "tokens_saved": self.tokens_saved}
+        """JSON-ready form (an estimate or bound that could not be made is ``None``)."""
+        out = {**asdict(self), "tokens_saved": self.tokens_saved}
+        return json.loads(json.dumps(out), parse_constant=lambda _: None)
 
 
 def exploration_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -131,15 +133,25 @@ def _key(budget: Any, effort: Any) -> tuple[int | None, str | None]:
 
 
 def policy_levels(router: Router, rows: pd.DataFrame) -> tuple[list[tuple], list[tuple]]:
-    """The level ``router`` sends each row's prompt at, and the model's top level."""
+    """The level ``router`` sends each row's prompt at, and the model's top level.
+
+    Each as the row's call would have been sent: within the caller's output limit when the row
+    records it (``caller_max_tokens``).
+    """
     from budgetrouter.clients.explore import candidate_decisions
     from budgetrouter.providers import request_params
 
     decisions = router.route_batch(rows["prompt"].tolist(), model=rows["model"].tolist())
+    limits = rows["caller_max_tokens"] if "caller_max_tokens" in rows else [None] * len(rows)
     chosen, top = [], []
-    for decision, model, provider in zip(decisions, rows["model"], rows["provider"], strict=True):
-        mine = request_params(decision, provider, model).level
-        high = request_params(candidate_decisions(router, decision, model)[-1], provider, model)
+    for decision, model, provider, limit in zip(
+        decisions, rows["model"], rows["provider"], limits, strict=True
+    ):
+        limit = None if limit is None or limit != limit else int(limit)  # NaN: not given
+        mine = request_params(decision, provider, model, limit).level
+        high = request_params(
+            candidate_decisions(router, decision, model)[-1], provider, model, limit
+        )
         chosen.append(_key(mine["budget"], mine["effort"]))
         top.append(_key(high.level["budget"], high.level["effort"]))
     return chosen, top

@@ -80,13 +80,18 @@ class RetrainResult:
         if self.offpolicy is not None:
             mine, live = self.offpolicy["candidate"], self.offpolicy["current"]
             low = mine.accuracy_kept.low
-            if not low >= self.target_accuracy - 1e-9:
+            if low != low:  # NaN
+                reasons.append(
+                    f"its off-policy accuracy kept has no interval ({mine.matched} of "
+                    f"{mine.rows} exploration rows at its levels): log more with explore on"
+                )
+            elif not low >= self.target_accuracy - 1e-9:
                 reasons.append(
                     f"the lower bound of its off-policy accuracy kept ({low:.3f}, "
                     f"{mine.confidence:.0%} interval over {mine.rows} exploration rows) is below "
                     f"the target {self.target_accuracy:.3f}"
                 )
-            if not mine.tokens.estimate < live.tokens.estimate:
+            if low == low and not mine.tokens.estimate < live.tokens.estimate:
                 reasons.append(
                     f"its off-policy spend ({mine.tokens.estimate:.0f} reasoning tokens per call) "
                     f"is not below the current bundle's ({live.tokens.estimate:.0f})"

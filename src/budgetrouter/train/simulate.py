@@ -351,8 +351,8 @@ def simulate(
         log_path.unlink()
     serve(router, world, traffic, log_path, calls=calls, explore=explore, shadow=shadow, seed=seed)
     # rows land in the order shadows finish: put them in one order, so a run repeats itself
-    order = ["prompt", "effort", "propensity", "correct", "reasoning_tokens"]
-    log = read_observations(log_path).sort_values(order, kind="stable").reset_index(drop=True)
+    keys = ["prompt", "effort", "propensity", "correct", "reasoning_tokens"]
+    log = read_observations(log_path).sort_values(keys, kind="stable").reset_index(drop=True)
     labelled = agreement_rows(log)
     by_agreement = train_router(labelled, config, router.embedder).router
     by_grades = train_router(graded_rows(labelled, world), config, router.embedder).router
