@@ -59,3 +59,22 @@ def test_answer_text_of_every_shape():
         {"text": "hm", "thought": True}, {"text": "42"}]}}]}  # fmt: skip
     assert {answer_text(r) for r in (chat, responses, anthropic, gemini)} == {"42"}
     assert answer_text({"choices": [{"message": {"content": None}}]}) == ""
+
+
+def test_tool_calls_are_part_of_the_answer():
+    def chat(name, args):
+        return {"choices": [{"message": {"content": None, "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": name, "arguments": args}}]}}]}  # fmt: skip
+
+    same = answer_text(chat("weather", '{"city": "Paris", "days": 2}'))
+    assert same == 'weather({"city": "Paris", "days": 2})'
+    assert COMPARATORS["normalized"](
+        same, answer_text(chat("weather", '{"days":2,"city":"Paris"}'))
+    )
+    other = answer_text(chat("weather", '{"city": "Rome", "days": 2}'))
+    assert not COMPARATORS["exact"](same, other) and not COMPARATORS["normalized"](same, other)
+    anthropic = {"type": "message", "content": [
+        {"type": "text", "text": "Checking."},
+        {"type": "tool_use", "id": "t", "name": "weather", "input": {"city": "Paris"}}]}  # fmt: skip
+    assert answer_text(anthropic) == 'Checking.\nweather({"city": "Paris"})'
+    assert not COMPARATORS["exact"]("", "")  # two empty answers do not agree

@@ -4,7 +4,7 @@ A shadow comparison (:func:`budgetrouter.wrap` with ``shadow=``) sends a sampled
 the model's top level and labels the routed run by whether its answer agrees with the top
 level's. What counts as agreeing depends on the task, so the comparator is the caller's choice:
 
-* ``"exact"``: the same text;
+* ``"exact"``: the same text (not empty);
 * ``"normalized"``: the same words, ignoring case, punctuation and spacing;
 * ``"last_number"``: the same last number (``"... so 42."`` and ``"42"``; ``1,000`` = ``1000``);
 * ``"choice"``: the same multiple-choice letter (``"Answer: (C)"`` and ``"C"``);
@@ -16,6 +16,7 @@ An answer that cannot be read (no number, no letter, no JSON) agrees with nothin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -96,7 +97,7 @@ def _json_agree(a: str, b: str) -> bool:
 
 #: The built-in comparators, by name.
 COMPARATORS: dict[str, Comparator] = {
-    "exact": lambda a, b: a == b,
+    "exact": lambda a, b: bool(a) and a == b,
     "normalized": lambda a, b: bool(normalized(a)) and normalized(a) == normalized(b),
     "last_number": _numbers_agree,
     "choice": _choices_agree,
@@ -122,38 +123,64 @@ def comparator(spec: str | Comparator) -> Comparator:
     )
 
 
+def _call(name: Any, arguments: Any) -> str:
+    """A tool call as text: its name and its arguments as sorted JSON."""
+    if isinstance(arguments, str):
+        with contextlib.suppress(ValueError):  # arguments that are not JSON stay text
+            arguments = json.loads(arguments)
+    return f"{name}({json.dumps(arguments, sort_keys=True, default=str)})"
+
+
 def answer_text(response: Any) -> str:
     """The visible answer of a provider response (thinking left out), ``""`` when it has none.
 
-    Reads Chat Completions (``choices[0].message.content``), Responses (``output_text`` parts),
-    Anthropic Messages (``text`` blocks) and Gemini (non-thought ``parts``), SDK objects or dicts.
+    Reads Chat Completions (``choices[0].message``), Responses (``output_text`` parts and
+    function calls), Anthropic Messages (``text`` and ``tool_use`` blocks) and Gemini
+    (non-thought ``parts``), SDK objects or dicts. Tool calls are part of the answer, written as
+    ``name({...arguments as sorted JSON})`` lines after the text.
     """
     from budgetrouter.providers.usage import plain
 
     r = plain(response)
+    texts: list[str] = []
+    calls: list[str] = []
     choices = r.get("choices")
     if isinstance(choices, list) and choices:
-        content = (choices[0] or {}).get("message", {}).get("content")
+        message = (choices[0] or {}).get("message") or {}
+        content = message.get("content")
         if isinstance(content, list):
-            return "".join(p.get("text") or "" for p in content if isinstance(p, dict))
-        return content if isinstance(content, str) else ""
-    if r.get("object") == "response":
-        return "".join(
-            part.get("text") or ""
-            for item in r.get("output") or []
-            if isinstance(item, dict) and item.get("type") == "message"
-            for part in item.get("content") or []
-            if isinstance(part, dict) and part.get("type") == "output_text"
-        )
-    if r.get("type") == "message":
-        return "".join(
-            b.get("text") or ""
-            for b in r.get("content") or []
-            if isinstance(b, dict) and b.get("type") == "text"
-        )
-    texts = []
-    for candidate in (r.get("candidates") or [])[:1]:
-        for part in ((candidate or {}).get("content") or {}).get("parts") or []:
-            if isinstance(part, dict) and part.get("text") and not part.get("thought"):
-                texts.append(part["text"])
-    return "".join(texts)
+            texts += [p.get("text") or "" for p in content if isinstance(p, dict)]
+        elif isinstance(content, str):
+            texts.append(content)
+        for call in message.get("tool_calls") or []:
+            function = (call or {}).get("function") or {}
+            calls.append(_call(function.get("name"), function.get("arguments")))
+    elif r.get("object") == "response":
+        for item in r.get("output") or []:
+            if not isinstance(item, dict):
+                continue
+            if item.get("type") == "message":
+                texts += [
+                    part.get("text") or ""
+                    for part in item.get("content") or []
+                    if isinstance(part, dict) and part.get("type") == "output_text"
+                ]
+            elif item.get("type") == "function_call":
+                calls.append(_call(item.get("name"), item.get("arguments")))
+    elif r.get("type") == "message":
+        for b in r.get("content") or []:
+            if isinstance(b, dict) and b.get("type") == "text":
+                texts.append(b.get("text") or "")
+            elif isinstance(b, dict) and b.get("type") == "tool_use":
+                calls.append(_call(b.get("name"), b.get("input")))
+    else:
+        for candidate in (r.get("candidates") or [])[:1]:
+            for part in ((candidate or {}).get("content") or {}).get("parts") or []:
+                if not isinstance(part, dict) or part.get("thought"):
+                    continue
+                if part.get("text"):
+                    texts.append(part["text"])
+                call = part.get("function_call") or part.get("functionCall")
+                if isinstance(call, dict):
+                    calls.append(_call(call.get("name"), call.get("args")))
+    return "\n".join(filter(None, ["".join(texts), *calls]))

@@ -77,3 +77,18 @@ def test_sdk_sentinels_are_not_given():
     from openai import NOT_GIVEN, omit
 
     assert not given(omit) and not given(NOT_GIVEN) and not given(None) and given(0)
+
+
+def test_merge_takes_an_sdk_object_as_the_fields_it_was_given():
+    from openai.types.shared_params import Reasoning  # a TypedDict: a dict already
+    from openai.types.shared import Reasoning as ReasoningModel
+
+    from budgetrouter.clients.kwargs import merge
+
+    assert merge({"reasoning": Reasoning(summary="auto")}, {"reasoning": {"effort": "high"}}) == {
+        "reasoning": {"summary": "auto", "effort": "high"}
+    }
+    model = ReasoningModel(summary="auto")
+    assert merge({"reasoning": model}, {"reasoning": {"effort": "low"}}) == {
+        "reasoning": {"summary": "auto", "effort": "low"}
+    }

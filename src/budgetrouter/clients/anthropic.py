@@ -78,7 +78,7 @@ MESSAGES = Api(
     ),
     max_tokens=first_max_tokens(("max_tokens",)),
     apply=merger(("max_tokens",)),
-    inputs=("messages",),
+    inputs=("messages", "tools"),
     observer=MessagesObserver,
 )
 

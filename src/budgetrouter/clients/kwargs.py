@@ -45,11 +45,16 @@ def at(kwargs: Mapping[str, Any], path: Path) -> Any:
 def merge(caller: Mapping[str, Any], params: Params) -> dict[str, Any]:
     """The caller's arguments with ``params`` applied: nested dicts merged, ``params`` winning.
 
+    An SDK object where ``params`` has a dict (a ``Reasoning`` model) is merged as its fields.
     Neither input is changed: every merged level is a new dict.
     """
     out = dict(caller)
     for key, value in params.items():
         mine = out.get(key)
+        if isinstance(value, Mapping) and not isinstance(mine, Mapping) and given(mine):
+            # an SDK object (``Reasoning(summary="auto")``) as the fields the caller set
+            dump = getattr(mine, "model_dump", None)
+            mine = dump(exclude_unset=True) if callable(dump) else as_dict(mine)
         if isinstance(value, Mapping) and isinstance(mine, Mapping):
             out[key] = merge(mine, value)
         else:

@@ -115,7 +115,7 @@ def chat_api(provider: str) -> Api:
         thinking=thinking,
         max_tokens=first_max_tokens(*((k,) for k in limits)),
         apply=merger(limits),
-        inputs=("messages",),
+        inputs=("messages", "tools"),
         stream_usage=_include_usage,
         observer=ChatObserver,
     )
@@ -128,7 +128,7 @@ RESPONSES = Api(
     thinking=(("reasoning", "effort"), ("extra_body", "reasoning")),
     max_tokens=first_max_tokens(("max_output_tokens",)),
     apply=merger(("max_output_tokens",)),
-    inputs=("input",),
+    inputs=("input", "tools"),
     observer=ResponsesObserver,
 )
 

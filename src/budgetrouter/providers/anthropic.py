@@ -142,6 +142,11 @@ def messages_params(req: Request) -> dict[str, Any]:
     return {"max_tokens": sized, "thinking": {"type": "enabled", "budget_tokens": capped}}
 
 
+def _number_in(value: Any, low: float, high: float) -> bool:
+    """Whether ``value`` is a number (not a bool) within [low, high]."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+
+
 def thinking_refusals(call: Mapping[str, Any], thinking: str) -> list[str]:
     """What in the caller's request makes Anthropic refuse thinking of type ``thinking``.
 
@@ -165,12 +170,12 @@ def thinking_refusals(call: Mapping[str, Any], thinking: str) -> list[str]:
     """
     reasons = []
     temperature = call_value(call, "temperature")
-    if temperature is not None and temperature != 1:
+    if temperature is not None and not _number_in(temperature, 1, 1):
         reasons.append(f"temperature={temperature!r} (thinking takes only 1)")
     if call_value(call, "top_k") is not None:
         reasons.append(f"top_k={call_value(call, 'top_k')!r} (thinking takes none)")
     top_p = call_value(call, "top_p")
-    if top_p is not None and top_p < 0.95:
+    if top_p is not None and not _number_in(top_p, 0.95, 1):
         reasons.append(f"top_p={top_p!r} (thinking takes 0.95 to 1)")
     choice = call_value(call, "tool_choice")
     kind = choice.get("type") if isinstance(choice, Mapping) else getattr(choice, "type", choice)

@@ -126,7 +126,8 @@ def prompt_drift(router: Router, logged: list[str], reference: list[str], seed: 
     """How well the router's features tell logged prompts from training prompts (held-out AUC).
 
     A logistic regression on the features, scored by 5-fold cross-validated ROC AUC on a
-    balanced sample (at most 2,000 of each): 0.5 means the mix has not moved.
+    balanced sample (at most 2,000 of each, each prompt once; a logged prompt that is in the
+    training data counts as training data): 0.5 means the mix has not moved.
     """
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -135,9 +136,16 @@ def prompt_drift(router: Router, logged: list[str], reference: list[str], seed: 
     from sklearn.preprocessing import StandardScaler
 
     rng = np.random.default_rng(seed)
+    reference = list(dict.fromkeys(reference))
+    shared = set(reference)
+    logged = [p for p in dict.fromkeys(logged) if p not in shared]  # each prompt once, one side
     n = min(len(logged), len(reference), 2000)
     if n < 20:
-        return {"auc": None, "note": f"too few prompts to compare ({n} of each)"}
+        return {
+            "auc": None,
+            "note": f"too few prompts to compare: {len(logged)} logged prompts outside the "
+            f"training data, {len(reference)} training prompts (20 of each needed)",
+        }
     a = [logged[i] for i in rng.choice(len(logged), n, replace=False)]
     b = [reference[i] for i in rng.choice(len(reference), n, replace=False)]
     X = np.vstack([router.features(a), router.features(b)])
