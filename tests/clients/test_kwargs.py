@@ -80,8 +80,8 @@ def test_sdk_sentinels_are_not_given():
 
 
 def test_merge_takes_an_sdk_object_as_the_fields_it_was_given():
-    from openai.types.shared_params import Reasoning  # a TypedDict: a dict already
     from openai.types.shared import Reasoning as ReasoningModel
+    from openai.types.shared_params import Reasoning  # a TypedDict: a dict already
 
     from budgetrouter.clients.kwargs import merge
 
