@@ -63,8 +63,8 @@ def test_answer_text_of_every_shape():
 
 def test_tool_calls_are_part_of_the_answer():
     def chat(name, args):
-        return {"choices": [{"message": {"content": None, "tool_calls": [
-            {"id": "c", "type": "function", "function": {"name": name, "arguments": args}}]}}]}  # fmt: skip
+        call = {"id": "c", "type": "function", "function": {"name": name, "arguments": args}}
+        return {"choices": [{"message": {"content": None, "tool_calls": [call]}}]}
 
     same = answer_text(chat("weather", '{"city": "Paris", "days": 2}'))
     assert same == 'weather({"city": "Paris", "days": 2})'
@@ -73,8 +73,7 @@ def test_tool_calls_are_part_of_the_answer():
     )
     other = answer_text(chat("weather", '{"city": "Rome", "days": 2}'))
     assert not COMPARATORS["exact"](same, other) and not COMPARATORS["normalized"](same, other)
-    anthropic = {"type": "message", "content": [
-        {"type": "text", "text": "Checking."},
-        {"type": "tool_use", "id": "t", "name": "weather", "input": {"city": "Paris"}}]}  # fmt: skip
+    use = {"type": "tool_use", "id": "t", "name": "weather", "input": {"city": "Paris"}}
+    anthropic = {"type": "message", "content": [{"type": "text", "text": "Checking."}, use]}
     assert answer_text(anthropic) == 'Checking.\nweather({"city": "Paris"})'
     assert not COMPARATORS["exact"]("", "")  # two empty answers do not agree
