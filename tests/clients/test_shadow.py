@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -161,3 +162,26 @@ def test_a_call_at_the_top_level_is_compared_with_a_second_top_level_run(server,
     assert (row["correct"], row["correct_source"]) == (0.0, "agreement")
     assert row["shadow_effort"] == "high"
     assert row["shadow_reasoning_tokens"] == 800
+
+
+def test_a_pending_shadow_does_not_hold_the_process_and_its_row_is_kept(server, tmp_path):
+    import subprocess
+    import sys
+
+    server.slow(30.0, is_top)
+    log_path = tmp_path / "o.jsonl"
+    code = f"""
+import budgetrouter.clients.shadow as shadow
+shadow.EXIT_GRACE_S = 0.5
+from openai import OpenAI
+from budgetrouter import Router, wrap
+from budgetrouter.outcomes import OutcomeLog
+client = wrap(OpenAI(api_key="t", base_url="{server.url}/v1", max_retries=0),
+              router=Router.default(), log=OutcomeLog("{log_path}"), shadow=1)
+client.chat.completions.create(model="o4-mini", messages=[{{"role": "user", "content": "2+2?"}}])
+"""
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert time.monotonic() - start < 20  # not the shadow's 30 s
+    (row,) = [json.loads(line) for line in log_path.read_text().splitlines()]
+    assert row["correct_source"] == "finished" and "process exited" in row["shadow_error"]

@@ -76,8 +76,13 @@ def call(planner: Planner, send: Callable[..., Any], kwargs: dict[str, Any]) -> 
     usage = planner.finish(plan, response, write=shadow is None)
     retry = planner.escalation(plan, usage)
     if shadow is not None and _unshadowed(planner, plan, shadow, response, usage, retry):
+        assert usage is not None  # _unshadowed says so
         work = functools.partial(_shadow, planner, send, plan, shadow, response, usage)
-        planner.shadow.submit(work)  # type: ignore[union-attr]
+        gone = SystemExit("the process exited before the shadow answered")
+        unfinished = functools.partial(
+            shadow_done, planner, plan, shadow, response, usage, None, gone
+        )
+        planner.shadow.submit(work, unfinished)  # type: ignore[union-attr]
     if retry is None:
         return response
     try:

@@ -19,6 +19,7 @@ settles to the tokens it used; a call that would pass the cap gets no shadow.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import logging
 import random
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOUR = 3600.0
+#: Seconds shadows still running at interpreter exit get before their rows are written unlabelled.
+EXIT_GRACE_S = 5.0
 #: The request header that marks a shadow request (for proxies, dashboards and bills):
 #: ``top``, or ``repeat`` for the second run of a call sent at the top level.
 SHADOW_HEADER = "X-Budgetrouter-Shadow"
@@ -138,22 +141,58 @@ class Shadow:
         self.timeout_s = float(timeout_s)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._pool: Any = None
         self._tasks: set[Any] = set()
+        self._pending: dict[int, list[Any]] = {}
+        self._slots = threading.BoundedSemaphore(4)
+        self._exit_hook = False
 
     def sampled(self) -> bool:
         """Draw whether the next routed call gets a shadow."""
         with self._lock:
             return self._rng.random() < self.share
 
-    def submit(self, work: Callable[[], None]) -> None:
-        """Run ``work`` on the shadow threads (never on the caller's)."""
-        from concurrent.futures import ThreadPoolExecutor
+    def submit(self, work: Callable[[], None], unfinished: Callable[[], None]) -> None:
+        """Run ``work`` on a shadow thread (never on the caller's; at most 4 at once).
+
+        Shadow threads never hold the process open: at exit, shadows still running get
+        :data:`EXIT_GRACE_S` seconds, then ``unfinished`` runs for each (it writes the call's
+        row without a label).
+        """
+        entry = [work, unfinished, False]  # work, fallback, done
+
+        def run() -> None:
+            with self._slots:
+                try:
+                    work()
+                finally:
+                    with self._lock:
+                        entry[2] = True
+                        self._pending.pop(id(entry), None)
 
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(4, thread_name_prefix="budgetrouter-shadow")
-        self._pool.submit(work)
+            self._pending[id(entry)] = entry
+            if not self._exit_hook:
+                atexit.register(self._at_exit)
+                self._exit_hook = True
+        threading.Thread(target=run, name="budgetrouter-shadow", daemon=True).start()
+
+    def _at_exit(self) -> None:
+        deadline = time.monotonic() + EXIT_GRACE_S
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending:
+                    return
+            time.sleep(0.05)
+        with self._lock:
+            left = [e for e in self._pending.values() if not e[2]]
+            for e in left:
+                e[2] = True
+            self._pending.clear()
+        for e in left:
+            try:
+                e[1]()
+            except Exception as err:  # exiting: say so, never raise
+                logger.warning("a shadowed call's row could not be written at exit: %s", err)
 
     def keep(self, task: Any) -> None:
         """Hold a reference to an asyncio shadow task until it is done."""
