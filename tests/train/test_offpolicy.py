@@ -144,3 +144,24 @@ def test_retrain_estimates_both_bundles_on_held_out_exploration_rows(router, tin
     assert set(result.offpolicy) == {"current", "candidate"}
     assert 0 < result.offpolicy["current"].rows < 600  # the held-out families only
     assert isinstance(result.why_not, list)
+
+
+def test_agreement_rows_are_used_alone_when_there_are_some(router):
+    table = logged(router, 200, 0.3, 3)
+    table["correct_source"] = ["agreement" if i % 2 else "finished" for i in range(200)]
+    assert len(exploration_rows(table)) == 100
+    assert len(exploration_rows(table.assign(correct_source="finished"))) == 200
+
+
+def test_train_keeps_the_rows_of_the_sources_asked(tmp_path, capsys):
+    import json
+
+    from budgetrouter.cli import main
+
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"prompt": "x", "reasoning_tokens": 3, "correct": 1,
+                               "correct_source": "finished"}) + "\n")  # fmt: skip
+    argv = ["train", "--data", str(log), "--out", str(tmp_path / "b"), "--correct-source",
+            "agreement", "--no-track"]  # fmt: skip
+    assert main(argv) == 2
+    assert "no such row (the data has ['finished'])" in capsys.readouterr().err

@@ -30,7 +30,11 @@ COMMANDS: dict[str, ModuleType] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``budgetrouter`` argument parser."""
-    parser = argparse.ArgumentParser(prog="budgetrouter", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="budgetrouter",
+        description="Route prompts to a thinking tier from the reasoning tokens they need; "
+        "train, evaluate, recalibrate, retrain, serve and monitor routers.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")

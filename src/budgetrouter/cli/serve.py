@@ -24,9 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="MLflow model URI (default: the registry's champion, set by retrain)",
     )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument("--port", type=int, default=5000, help="port (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1, help="server processes (default: %(default)s)")
 
 
 def serve_command(model: str, host: str, port: int, workers: int) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from budgetrouter.cli.common import DEFAULT_BUNDLE, DEFAULT_CACHE, add_dask, cluster, train_options
 
@@ -38,6 +39,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="instead: most reasoning tokens per run on average",
     )
     p.add_argument("--config", metavar="JSON", help="TrainConfig options as a JSON file")
+    p.add_argument(
+        "--correct-source",
+        nargs="+",
+        metavar="SOURCE",
+        help="train only on rows whose correct_source is one of these (e.g. agreement: the "
+        "shadow-labelled rows of an outcome log; caller: graded rows)",
+    )
     p.add_argument(
         "--embedder",
         default="minilm-static-64",
@@ -81,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
             result = train_router_dask(list(args.data), client, config, embedder)
         else:
             observations = read_observations(list(args.data))
+            if args.correct_source:
+                observations = _with_sources(observations, args.correct_source)
             result = train_router(observations, config, embedder, args.cache_dir or None)
     version = result.router.save(args.out)
     if args.report:
@@ -117,3 +127,14 @@ def run(args: argparse.Namespace) -> int:
     }
     sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     return 0
+
+
+def _with_sources(table: Any, sources: list[str]) -> Any:
+    """The rows whose ``correct_source`` is one of ``sources``; a clear error when none is."""
+    if "correct_source" not in table:
+        raise ValueError("--correct-source: the data has no correct_source column")
+    kept = table.loc[table["correct_source"].isin(sources)].reset_index(drop=True)
+    if kept.empty:
+        found = sorted(map(str, table["correct_source"].dropna().unique()))
+        raise ValueError(f"--correct-source {sources}: no such row (the data has {found})")
+    return kept

@@ -99,6 +99,9 @@ class OffPolicyEstimate:
 def exploration_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The rows off-policy evaluation can use: routed first runs with a propensity.
 
+    When some carry a shadow's agreement label, only those are used: a row whose only label is
+    that its run finished (``correct_source: "finished"``) would count as right at any level.
+
     Raises
     ------
     DataError
@@ -115,6 +118,8 @@ def exploration_rows(table: pd.DataFrame) -> pd.DataFrame:
         keep &= table["thinking_set_by"].eq("router")
     if "escalated_from" in table:
         keep &= table["escalated_from"].isna()
+    if "correct_source" in table and (table.loc[keep, "correct_source"] == "agreement").any():
+        keep &= table["correct_source"].eq("agreement")  # one kind of label, never mixed
     rows = table.loc[keep].reset_index(drop=True)
     if rows.empty:
         raise DataError("logs", "no exploration rows (a propensity, a model, set by the router)")
