@@ -151,7 +151,9 @@ def test_served_champion_answers_like_the_router(registry, first, capsys):
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as r:
-            served = json.loads(r.read())["predictions"]
+            raw = r.read().decode()
+        assert "NaN" not in raw  # strict JSON: an empty field is null
+        served = json.loads(raw)["predictions"]
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -39,7 +39,8 @@ class RouterModel(PythonModel):
         prompts = model_input["prompt"].tolist()
         decisions: list[Decision] = self.router.route_batch(prompts, model=models)
         rows = [d.to_dict() for d in decisions]
-        return pd.DataFrame(rows, columns=OUTPUT_COLUMNS).astype({"budget_tokens": "object"})
+        out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS).astype(object)
+        return out.where(out.notna(), None)  # empty fields are null in JSON, never NaN
 
 
 set_model(RouterModel())
