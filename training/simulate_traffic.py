@@ -1,7 +1,7 @@
 """Learn from simulated traffic without labels: exploration, shadow agreement, off-policy checks.
 
 Usage: python training/simulate_traffic.py [--source tts-frames] [--model gpt-5-mini]
-       [--calls 6000] [--explore 0.5] [--shadow 0.5] [--target 0.95] [--runs 5]
+       [--calls 10000] [--explore 0.5] [--shadow 0.5] [--target 0.95] [--runs 5]
        [--out reports/simulation]
 
 Trains the default router on every bundled source but ``--source`` (once, kept in
@@ -77,7 +77,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", default="tts-frames", choices=SOURCES)
     ap.add_argument("--model", default="gpt-5-mini")
-    ap.add_argument("--calls", type=int, default=6000)
+    ap.add_argument("--calls", type=int, default=10000)
     ap.add_argument("--explore", type=float, default=0.5)
     ap.add_argument("--shadow", type=float, default=0.5)
     ap.add_argument("--runs", type=int, default=5)
