@@ -43,6 +43,7 @@ def route_call(
     call: Mapping[str, Any],
     thinking: tuple[tuple[str, ...], ...],
     max_tokens: Any,
+    explorer: Explorer | None = None,
 ) -> tuple[Decision, RequestParams | None, dict[str, Any]]:
     """Route a call's prompt for its model, and build its thinking unless the caller set theirs.
 
@@ -62,13 +63,15 @@ def route_call(
         Where the caller's thinking parameters sit in ``call`` (paths of keys).
     max_tokens
         The caller's output-token limit, or ``None``.
+    explorer
+        Draws the level a routed call is sent at (``None``: the routed level).
 
     Returns
     -------
     tuple
         The decision; the request parameters (``None`` when the caller set their own: the
         caller wins); and the outcome row's fields (``thinking_set_by`` and the level the run
-        is given: the decision's parameters, or the caller's).
+        is given: the decision's parameters, or the caller's; with an explorer, its fields).
 
     Raises
     ------
@@ -85,7 +88,13 @@ def route_call(
     if mine:
         return decision, None, {"thinking_set_by": "caller", **caller_level(mine)}
     params = request_params(decision, provider, model, max_tokens=max_tokens, call=call)
-    return decision, params, {"thinking_set_by": "router", **params.level}
+    row: dict[str, Any] = {"thinking_set_by": "router"}
+    if explorer is not None:
+        decision, params, explored = explorer.choose(
+            router, decision, params, provider, model, call, max_tokens
+        )
+        row.update(explored)
+    return decision, params, {**row, **params.level}
 
 
 class Planner:
@@ -167,13 +176,9 @@ class Planner:
                 raise ConfigError(f"the call names no model (got {model!r}); nothing to route for")
             limit = self.api.max_tokens(original)
             decision, params, row = route_call(
-                self.router, prompt, model, self.api.provider, original, self.api.thinking, limit
-            )
-            if params is not None and self.explorer is not None:
-                decision, params, explored = self.explorer.choose(
-                    self.router, decision, params, self.api.provider, model, original, limit
-                )
-                row.update(explored, **params.level)
+                self.router, prompt, model, self.api.provider, original, self.api.thinking, limit,
+                self.explorer,
+            )  # fmt: skip
             kwargs = dict(original) if params is None else self.api.apply(original, params)
             by = row["thinking_set_by"]
             row["escalated_from"] = None

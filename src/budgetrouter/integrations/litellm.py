@@ -168,15 +168,10 @@ class BudgetRouterCallback(_CustomLogger):
         prompt = ""
         try:
             prompt = user_text(kwargs.get("messages"))
-            limit = _max_tokens(kwargs)
             decision, params, row = route_call(
-                self.router, prompt, name, provider, kwargs, THINKING, limit
-            )
-            if params is not None and self._explorer is not None:
-                decision, params, explored = self._explorer.choose(
-                    self.router, decision, params, provider, name, kwargs, limit
-                )
-                row.update(explored, **params.level)
+                self.router, prompt, name, provider, kwargs, THINKING, _max_tokens(kwargs),
+                self._explorer,
+            )  # fmt: skip
             out = (
                 dict(kwargs) if params is None else _apply(kwargs, litellm_params(params, provider))
             )
