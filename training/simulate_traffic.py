@@ -26,8 +26,9 @@ from pathlib import Path
 from budgetrouter import Router, TrainConfig
 from budgetrouter.embedders import get_embedder
 from budgetrouter.train import read_observations
+from budgetrouter.train.level_world import LevelWorld
 from budgetrouter.train.local import train_router
-from budgetrouter.train.simulate import LevelWorld, simulate
+from budgetrouter.train.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("reasoning-gym", "tts-simpleqa", "mmlu-pro", "mip-overthinking", "crux", "tts-frames")

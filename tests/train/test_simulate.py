@@ -8,7 +8,8 @@ import json
 import pytest
 
 from budgetrouter import Router, TrainConfig
-from budgetrouter.train.simulate import LevelWorld, agreement_rows, graded_rows, replay, simulate
+from budgetrouter.train.level_world import LevelWorld
+from budgetrouter.train.simulate import agreement_rows, graded_rows, replay, simulate
 from tests.conftest import ROOT
 
 
